@@ -1,0 +1,102 @@
+/// View models of the staff console.
+struct AdminLayoutExtras {
+    struct NavItem {
+        let label: String
+        let href: String
+        let isActive: Bool
+    }
+    struct StaffView {
+        let name: String
+        let role: String
+    }
+}
+
+struct SetupPage {
+    var fields: [String: FieldView]
+    var formError: String?
+    let token: String
+    let role: String
+    let emailLocked: Bool
+    let invalid: Bool
+}
+
+struct TOTPSetupPage {
+    var fields: [String: FieldView]
+    var formError: String?
+    let secret: String
+    let otpauthURL: String
+    let qrSVG: String?
+}
+
+struct DashboardPage {
+    struct Card {
+        let label: String
+        let value: String
+        let href: String
+    }
+    let cards: [Card]
+    let welcome: String
+}
+
+struct OutboxPage {
+    struct Message {
+        let id: String
+        let createdAt: String
+        let to: String
+        let subject: String
+        let kind: String
+        let status: String
+        let statusClass: String
+        let attempts: Int
+        let lastError: String?
+        let emlHref: String?
+    }
+    struct Counts {
+        let sent: Int
+        let pending: Int
+        let failed: Int
+    }
+    let messages: [Message]
+    let counts: Counts
+    let relayConfigured: Bool
+}
+
+struct StaffPage {
+    struct Row {
+        let name: String
+        let email: String
+        let role: String
+        let mfa: Bool
+        let createdAt: String
+    }
+    struct Invite {
+        let email: String
+        let role: String
+        let expiresAt: String
+    }
+    struct RoleOption {
+        let value: String
+        let label: String
+        let selected: Bool
+    }
+    let members: [Row]
+    let invites: [Invite]
+    var fields: [String: FieldView]
+    var formError: String?
+    let roles: [RoleOption]
+    let canInvite: Bool
+}
+
+/// A console page and the roles that may see it. Every `/admin` page is listed here.
+struct AdminPage: Sendable {
+    let path: String
+    let label: String
+    let roles: Set<StaffRole>
+
+    static let dashboard = AdminPage(path: "/admin", label: "Dashboard", roles: Set(StaffRole.allCases))
+    static let outbox = AdminPage(path: "/admin/outbox", label: "Outbox", roles: [.owner, .privacyOfficer])
+    static let staff = AdminPage(path: "/admin/staff", label: "Staff", roles: [.owner])
+
+    /// Every page, in navigation order.
+    static let all: [AdminPage] = [dashboard, outbox, staff]
+}

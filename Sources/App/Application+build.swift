@@ -1,0 +1,203 @@
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import NIOPosix
+import Prometheus
+import SMTP
+import ServiceLifecycle
+import Storage
+import Vault
+
+/// Everything the application is made of, built once at start-up.
+public struct AppServices: Sendable {
+    public let configuration: AppConfiguration
+    public let database: Database
+    public let keyring: Keyring
+    public let renderer: Renderer
+    public let audit: AuditLog
+    public let queue: SQLJobQueue
+    public let clock: any WallClock
+    let accounts: AccountService
+    let staff: StaffService
+    let outbox: Outbox
+    let outboxRepository: SQLOutboxRepository
+    let transport: MailTransport
+    let cookies: CookieSettings
+    let links: SiteLinks
+
+    /// Opens the database, applies migrations, loads the master key and the templates.
+    ///
+    /// - Parameters:
+    ///   - configuration: The validated configuration.
+    ///   - clock: The clock (tests pass a fake one).
+    ///   - passwordCost: The bcrypt cost (12; tests lower it for speed).
+    ///   - logger: The application's logger.
+    ///   - searchPath: PostgreSQL schemas to use (tests isolate themselves in a schema each).
+    public static func make(
+        configuration: AppConfiguration, clock: any WallClock = SystemWallClock(), passwordCost: UInt8 = 12,
+        logger: Logger, searchPath: [String]? = nil
+    ) async throws -> AppServices {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        var location: DatabaseLocation =
+            configuration.databaseURL.flatMap { DatabaseLocation(url: $0) } ?? .sqlite(path: configuration.sqlitePath)
+        if case .postgres(let url, _) = location, let searchPath {
+            location = .postgres(url: url, searchPath: searchPath)
+        }
+        let database = try await Database.open(location, logger: logger)
+        do {
+            try await Migrator(database: database, logger: logger).migrate()
+            let master = try MasterKeyLoader.load(configuration, logger: logger)
+            let keyring = Keyring(master: master, database: database)
+            let renderer = try await Renderer(
+                directory: configuration.resourcesDirectory + "/templates", site: .demo)
+            let policy = try PasswordPolicy(
+                commonPasswordsFile: configuration.resourcesDirectory + "/data/common-passwords.txt")
+            let audit = AuditLog(database: database, clock: clock)
+            let queue = SQLJobQueue(database: database)
+            let links = SiteLinks(baseURL: configuration.baseURL)
+            let outbox = Outbox(
+                renderer: renderer, keyring: keyring, queue: queue, clock: clock, from: configuration.mailFrom,
+                domain: configuration.baseURL.host ?? "localhost")
+            let transport: MailTransport
+            if let url = configuration.smtpURL {
+                var smtpLogger = logger
+                smtpLogger[metadataKey: "component"] = "smtp"
+                transport = .smtp(
+                    SMTPClientBox(
+                        configuration: try SMTPConfiguration(url: url),
+                        eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: smtpLogger))
+            } else {
+                transport = .files(directory: configuration.dataDirectory + "/outbox")
+            }
+            let sessions = SQLSessionRepository(database: database)
+            let hasher = PasswordHasher(cost: passwordCost)
+            let accounts = AccountService(
+                database: database, members: SQLMemberRepository(database: database, keyring: keyring),
+                sessions: sessions, tokens: SQLAccountTokenRepository(database: database), keyring: keyring,
+                hasher: hasher, validator: AccountValidator(passwordPolicy: policy), audit: audit, outbox: outbox,
+                clock: clock, limits: AccountRateLimits(clock: clock), links: links)
+            let staff = StaffService(
+                database: database, repository: SQLStaffRepository(database: database, keyring: keyring),
+                sessions: sessions, keyring: keyring, hasher: hasher,
+                validator: AccountValidator(passwordPolicy: policy), audit: audit, outbox: outbox, clock: clock,
+                limits: AccountRateLimits(clock: clock), links: links)
+            return AppServices(
+                configuration: configuration, database: database, keyring: keyring, renderer: renderer, audit: audit,
+                queue: queue, clock: clock, accounts: accounts, staff: staff, outbox: outbox,
+                outboxRepository: SQLOutboxRepository(database: database, keyring: keyring), transport: transport,
+                cookies: CookieSettings(secure: configuration.isHTTPS), links: links)
+        } catch {
+            await database.shutdown()
+            throw error
+        }
+    }
+
+    /// The job worker that delivers mail and runs every other background job.
+    func makeJobWorker(logger: Logger) -> JobWorker {
+        var workerLogger = logger
+        workerLogger[metadataKey: "component"] = "jobs"
+        return JobWorker(
+            queue: queue,
+            handlers: [
+                Outbox.jobKind: MailDeliveryJob(repository: outboxRepository, transport: transport, clock: clock)
+            ],
+            clock: clock, logger: workerLogger)
+    }
+
+    /// Runs queued jobs until none is due (tests and one-shot commands).
+    public func drainJobs(logger: Logger) async throws {
+        let worker = makeJobWorker(logger: logger)
+        while try await worker.runOne() {}
+    }
+
+    /// A one-time link to create the first owner, when no staff member exists yet.
+    public func ownerSetupLinkIfNeeded() async throws -> String? {
+        guard try await staff.count() == 0 else { return nil }
+        let token = try await staff.createInvite(email: nil, role: .owner, invitedBy: nil, requestID: nil)
+        return links.url(.adminSetup(token: token))
+    }
+
+    /// An invitation link for a staff member (the `steward admin create` command).
+    public func createStaffInvite(email: String, role: String) async throws -> String {
+        guard let role = StaffRole(rawValue: role) else { throw StaffError.invalid(["role": "Unknown role \(role)."]) }
+        let token = try await staff.createInvite(email: email, role: role, invitedBy: nil, requestID: nil)
+        return links.url(.adminSetup(token: token))
+    }
+}
+
+/// The process-wide Prometheus registry (the metrics system can be bootstrapped once per process).
+public enum MetricsRegistry {
+    /// The registry behind `/metrics`.
+    public static let shared: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+}
+
+/// Builds the HTTP application with every route and middleware.
+/// - Parameters:
+///   - services: What the application is made of.
+///   - logger: The application's logger.
+///   - runJobs: Whether this process runs the job worker (tests drain jobs by hand).
+///   - onServerRunning: Called once the server listens (with the bound channel).
+public func buildApplication(
+    services: AppServices, logger: Logger, runJobs: Bool = true,
+    onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = buildRouter(services: services)
+    var extra: [any Service] = [DatabaseService(database: services.database)]
+    if runJobs { extra.append(services.makeJobWorker(logger: logger)) }
+    return Application(
+        router: router,
+        configuration: .init(
+            address: .hostname(services.configuration.host, port: services.configuration.port), serverName: nil),
+        services: extra,
+        onServerRunning: onServerRunning,
+        logger: logger)
+}
+
+/// The router with every middleware and controller mounted, in one place.
+public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
+    let registry = MetricsRegistry.shared
+    let router = Router(context: AppRequestContext.self)
+    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: SecurityHeadersMiddleware(isHTTPS: services.configuration.isHTTPS))
+    router.add(middleware: MetricsMiddleware())
+    router.add(middleware: ErrorPageMiddleware(renderer: services.renderer))
+    router.add(
+        middleware: FileMiddleware(
+            services.configuration.resourcesDirectory + "/public",
+            cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]),
+            searchForIndexHtml: false))
+    router.add(
+        middleware: SessionMiddleware(
+            sessions: services.accounts.sessions, accounts: services.accounts, cookies: services.cookies,
+            clock: services.clock))
+    router.add(
+        middleware: FormMiddleware(
+            cookies: services.cookies, secret: services.keyring.master.derivedSecret(purpose: "csrf"),
+            maxBodySize: services.configuration.maxBodySize, exemptPrefixes: ["/api/"]))
+    let accounts = AccountController(
+        accounts: services.accounts, renderer: services.renderer, cookies: services.cookies)
+    accounts.addRoutes(to: router)
+    SiteController(renderer: services.renderer, accounts: accounts, database: services.database, metrics: registry)
+        .addRoutes(to: router)
+    AdminController(
+        staff: services.staff, outbox: services.outboxRepository, queue: services.queue, renderer: services.renderer,
+        cookies: services.cookies, relayConfigured: services.transport.isRelay, links: services.links
+    ).addRoutes(to: router)
+    return router
+}
+
+/// Closes the database pool when the application shuts down.
+struct DatabaseService: Service {
+    let database: Database
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await database.shutdown()
+    }
+}

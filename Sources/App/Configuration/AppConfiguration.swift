@@ -1,0 +1,188 @@
+import Configuration
+import Foundation
+import SystemPackage
+
+/// Everything Steward is configured with, read once at start-up and validated up front.
+///
+/// Sources, strongest first: command-line flags, the environment (`STEWARD_…`), the optional file
+/// `STEWARD_CONFIG_FILE` (default `steward.env`, `KEY=value` lines), then built-in defaults.
+public struct AppConfiguration: Sendable {
+    /// Whether Steward runs for development (generated keys allowed) or production (everything explicit).
+    public enum Environment: String, Sendable {
+        case development
+        case production
+    }
+
+    /// Address to listen on.
+    public var host: String
+    /// Port to listen on (0 picks a free port).
+    public var port: Int
+    /// Folder for the SQLite database, the master key file and the `.eml` outbox.
+    public var dataDirectory: String
+    /// `postgres://…` or nil for SQLite in the data folder.
+    public var databaseURL: String?
+    /// The base64 master key, or nil to use (or, in development, create) `master.key` in the data folder.
+    public var masterKey: String?
+    /// `smtp://…` or `smtps://…`, or nil to write mail to `data/outbox` as `.eml` files.
+    public var smtpURL: String?
+    /// The site's public address, used in links in e-mails and to decide on `Secure` cookies.
+    public var baseURL: URL
+    /// Development or production.
+    public var environment: Environment
+    /// The folder holding `templates/` and `public/`.
+    public var resourcesDirectory: String
+    /// The sender of every e-mail.
+    public var mailFrom: String
+    /// Largest request body accepted, in bytes.
+    public var maxBodySize: Int
+
+    /// Whether the site is served over HTTPS (secure, `__Host-` cookies and HSTS).
+    public var isHTTPS: Bool { baseURL.scheme == "https" }
+
+    /// Where the SQLite database lives when no database URL is set.
+    public var sqlitePath: String { dataDirectory + "/steward.sqlite" }
+
+    /// Reads and validates the configuration.
+    ///
+    /// - Parameters:
+    ///   - flags: Values from the command line, keyed like the environment variables' suffix in lower case
+    ///     (`host`, `port`, `data-dir`).
+    ///   - environment: The process environment.
+    /// - Throws: ``ConfigurationError`` listing every bad value at once.
+    public static func load(flags: [String: String] = [:], environment: [String: String]) async throws
+        -> AppConfiguration
+    {
+        let fileName = environment["STEWARD_CONFIG_FILE"] ?? "steward.env"
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(
+                name: "flags",
+                values: Dictionary(
+                    uniqueKeysWithValues: flags.map { key, value in
+                        (
+                            AbsoluteConfigKey(["steward"] + key.split(separator: "-").map(String.init)),
+                            ConfigValue(.string(value), isSecret: false)
+                        )
+                    })),
+            EnvironmentVariablesProvider(environmentVariables: environment),
+        ]
+        if let file = try? await EnvironmentVariablesProvider(environmentFilePath: .init(fileName), allowMissing: true)
+        {
+            providers.append(file)
+        }
+        let reader = ConfigReader(providers: providers)
+        return try parse { key in
+            reader.string(forKey: ConfigKey(["steward"] + key.split(separator: "_").map(String.init)))
+        }
+    }
+
+    /// Builds a configuration from a key lookup (keys are the environment names without `STEWARD_`, lower case).
+    static func parse(_ value: (String) -> String?) throws -> AppConfiguration {
+        var problems: [String] = []
+        func text(_ key: String) -> String? {
+            guard let raw = value(key)?.trimmingCharacters(in: .whitespaces), !raw.isEmpty else { return nil }
+            return raw
+        }
+
+        let environment: Environment
+        switch text("env") ?? "development" {
+        case "development": environment = .development
+        case "production": environment = .production
+        case let other:
+            problems.append("STEWARD_ENV=\(other): use development or production")
+            environment = .development
+        }
+
+        let host = text("host") ?? "127.0.0.1"
+        var port = 8080
+        if let raw = text("port") {
+            if let parsed = Int(raw), (0...65535).contains(parsed) {
+                port = parsed
+            } else {
+                problems.append("STEWARD_PORT=\(raw): use a port number from 0 to 65535")
+            }
+        }
+        let dataDirectory = text("data_dir") ?? "data"
+
+        let databaseURL = text("database_url")
+        if let url = databaseURL, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
+            problems.append(
+                "STEWARD_DATABASE_URL: use postgres://user:password@host:port/database, or leave it unset for SQLite")
+        }
+
+        let masterKey = text("master_key")
+        if let key = masterKey, Data(base64Encoded: key)?.count != 32 {
+            problems.append(
+                "STEWARD_MASTER_KEY: use 32 random bytes in base64 (make one with `openssl rand -base64 32`)")
+        }
+        if environment == .production && masterKey == nil {
+            problems.append(
+                "STEWARD_MASTER_KEY: production needs its own master key (`openssl rand -base64 32`), kept outside the data folder"
+            )
+        }
+
+        let smtpURL = text("smtp_url")
+        if let url = smtpURL, !(url.hasPrefix("smtp://") || url.hasPrefix("smtps://")) {
+            problems.append("STEWARD_SMTP_URL: use smtp://user:password@host:587 or smtps://user:password@host:465")
+        }
+
+        let defaultBase = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(port)"
+        let baseText = text("base_url") ?? defaultBase
+        var baseURL = URL(string: defaultBase)!
+        if let url = URL(string: baseText), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil
+        {
+            baseURL = url
+        } else {
+            problems.append("STEWARD_BASE_URL=\(baseText): use the site's public address, like https://www.example.com")
+        }
+        if environment == .production && baseURL.scheme != "https" {
+            problems.append("STEWARD_BASE_URL: production must be served over https")
+        }
+
+        let mailFrom = text("mail_from") ?? "no-reply@\(baseURL.host ?? "localhost")"
+        if !mailFrom.contains("@") || mailFrom.contains(where: { $0 == "\r" || $0 == "\n" || $0 == " " }) {
+            problems.append("STEWARD_MAIL_FROM=\(mailFrom): use a plain e-mail address like no-reply@example.com")
+        }
+
+        var maxBodySize = 1_048_576
+        if let raw = text("max_body_size") {
+            if let parsed = Int(raw), parsed >= 1024 {
+                maxBodySize = parsed
+            } else {
+                problems.append("STEWARD_MAX_BODY_SIZE=\(raw): use a number of bytes, at least 1024")
+            }
+        }
+
+        let resourcesDirectory = text("resources_dir") ?? Self.defaultResourcesDirectory()
+        if !FileManager.default.fileExists(atPath: resourcesDirectory + "/templates") {
+            problems.append(
+                "STEWARD_RESOURCES_DIR=\(resourcesDirectory): no templates/ folder there; point it at Steward's Resources folder"
+            )
+        }
+
+        guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
+        return AppConfiguration(
+            host: host, port: port, dataDirectory: dataDirectory, databaseURL: databaseURL, masterKey: masterKey,
+            smtpURL: smtpURL, baseURL: baseURL, environment: environment, resourcesDirectory: resourcesDirectory,
+            mailFrom: mailFrom, maxBodySize: maxBodySize)
+    }
+
+    /// `Resources` in the working folder when present (a checkout or an installed release), else the one beside
+    /// this source file's package (tests and `swift run` from elsewhere).
+    static func defaultResourcesDirectory() -> String {
+        if FileManager.default.fileExists(atPath: "Resources/templates") { return "Resources" }
+        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        return packageRoot.appendingPathComponent("Resources").path
+    }
+}
+
+/// Every configuration problem found, each with how to fix it.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    /// One line per bad value.
+    public let problems: [String]
+
+    public var description: String {
+        "Steward cannot start: the configuration has \(problems.count) problem(s):\n"
+            + problems.map { "  - \($0)" }.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Renders Mustache templates loaded once at start-up.
+public struct Renderer: Sendable {
+    /// Templates start-up insists on: a missing one fails start-up, not a request.
+    static let required = [
+        "layouts.base", "layouts.admin", "partials/field", "site/home", "site/error",
+        "account/register", "account/login", "account/verify", "account/profile", "account/email",
+        "account/password", "account/reset", "account/reset-confirm", "account/delete",
+        "admin/setup", "admin/login", "admin/totp-setup", "admin/totp-verify", "admin/dashboard", "admin/outbox",
+        "admin/staff",
+    ]
+
+    private let library: MustacheLibrary
+    let site: SiteProfile
+
+    /// Loads every template under `directory`.
+    /// - Throws: ``TemplateError`` naming a template that fails to parse or is missing.
+    public init(directory: String, site: SiteProfile, extraRequired: [String] = []) async throws {
+        do {
+            library = try await MustacheLibrary(directory: directory)
+        } catch let error as MustacheLibrary.ParserError {
+            throw TemplateError.unparsable(name: error.filename, reason: "\(error.error)")
+        }
+        for name in Self.required + extraRequired where library.getTemplate(named: name) == nil {
+            throw TemplateError.missing(name)
+        }
+        self.site = site
+    }
+
+    /// Renders a template with a view model.
+    /// - Returns: The text, or nil when the template does not exist.
+    func render(_ name: String, _ model: Any) -> String? {
+        library.render(model, withTemplate: name)
+    }
+
+    /// Copies a view model's stored properties into a template context, unwrapping optionals (absent ones are
+    /// left out, so sections on them are skipped).
+    static func merge(_ model: Any, into context: inout [String: Any]) {
+        for child in Mirror(reflecting: model).children {
+            guard let label = child.label else { continue }
+            let mirror = Mirror(reflecting: child.value)
+            if mirror.displayStyle == .optional {
+                if let wrapped = mirror.children.first?.value { context[label] = wrapped }
+            } else {
+                context[label] = child.value
+            }
+        }
+    }
+
+    /// Whether a template exists.
+    func has(_ name: String) -> Bool {
+        library.getTemplate(named: name) != nil
+    }
+
+    /// Renders a page: the page's own view model merged with the layout's keys.
+    func page(
+        _ name: String, title: String, content: Any, layout: LayoutInput, status: HTTPResponse.Status = .ok
+    ) -> Response {
+        var context: [String: Any] = [:]
+        if let dictionary = content as? [String: Any] {
+            context = dictionary
+        } else {
+            Self.merge(content, into: &context)
+        }
+        Self.merge(layout.view(title: title, site: site), into: &context)
+        let html = library.render(context, withTemplate: name) ?? ""
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+}
+
+/// What a page needs from the request to fill the layout.
+struct LayoutInput {
+    var viewerName: String?
+    var viewerUnverified = false
+    var viewerIsStaff = false
+    var csrfToken: String
+    var flash: Flash?
+    var path: String
+
+    func view(title: String, site: SiteProfile) -> LayoutView {
+        let year = String(Calendar(identifier: .gregorian).component(.year, from: Date()))
+        let nav: [LayoutView.NavItem] = [
+            .init(label: "Home", href: "/", isActive: path == "/"),
+            .init(label: "Privacy", href: "/privacy", isActive: path.hasPrefix("/privacy")),
+            .init(label: "Cookies", href: "/cookies", isActive: path.hasPrefix("/cookies")),
+        ]
+        return LayoutView(
+            title: title,
+            site: .init(
+                name: site.name, tagline: site.tagline, street: site.street, postalCode: site.postalCode,
+                city: site.city, country: site.country, email: site.email, year: year),
+            viewer: viewerName.map { .init(name: $0, isUnverified: viewerUnverified, isStaff: viewerIsStaff) },
+            csrfToken: csrfToken,
+            flash: flash.map { .init(kind: $0.kind, message: $0.message) },
+            currentPath: path,
+            nav: nav)
+    }
+}
+
+/// A template problem found at start-up.
+public enum TemplateError: Error, CustomStringConvertible {
+    case missing(String)
+    case unparsable(name: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .missing(let name): "template \(name).mustache is missing"
+        case .unparsable(let name, let reason): "template \(name) does not parse: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Builds RFC 5322 header lines: RFC 2047 encoded-words for non-ASCII text and folding at 78 characters.
+enum HeaderEncoding {
+    /// The longest header line produced when the tokens allow it (RFC 5322 "SHOULD").
+    static let maximumLineLength = 78
+
+    /// UTF-8 bytes per encoded-word: 36 bytes become 48 Base64 characters, 60 with the `=?UTF-8?B?…?=` frame, so
+    /// that the first word still fits after a header name such as `Subject: `.
+    static let bytesPerEncodedWord = 36
+
+    /// Renders an unstructured header (Subject, extra headers), encoding it when it is not plain printable ASCII.
+    /// - Parameters:
+    ///   - name: The header name, e.g. `Subject`.
+    ///   - value: The raw value.
+    ///   - encodeLongWords: Also encode when a single word would not fit on one line, which keeps lines under 998
+    ///     characters; only right for free text, not for structured values such as URLs.
+    /// - Returns: The folded header line(s) without the final CRLF.
+    /// - Throws: `MailError.headerInjection` when the value contains CR, LF or NUL.
+    static func unstructured(name: String, value: String, encodeLongWords: Bool) throws(MailError) -> String {
+        if MailAddress.containsLineBreakOrNUL(value) {
+            throw .headerInjection(field: name)
+        }
+        let words = value.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        let hasLongWord = words.contains { $0.utf8.count > maximumLineLength - 2 }
+        if needsEncoding(value) || (encodeLongWords && hasLongWord) {
+            return fold(name: name, tokens: encodedWords(value))
+        }
+        return fold(name: name, tokens: words)
+    }
+
+    /// Renders an address header such as `From` or `To`.
+    /// - Parameters:
+    ///   - name: The header name.
+    ///   - mailboxes: The mailboxes, at least one.
+    /// - Returns: The folded header line(s) without the final CRLF.
+    static func addressList(name: String, mailboxes: [MailAddress]) -> String {
+        var tokens: [String] = []
+        for (index, mailbox) in mailboxes.enumerated() {
+            let separator = index < mailboxes.count - 1 ? "," : ""
+            if let displayName = mailbox.name {
+                tokens.append(contentsOf: phrase(displayName))
+                tokens.append("<\(mailbox.address)>\(separator)")
+            } else {
+                tokens.append("\(mailbox.address)\(separator)")
+            }
+        }
+        return fold(name: name, tokens: tokens)
+    }
+
+    /// Renders a display name as the tokens of an RFC 5322 phrase: atoms as they are, a quoted-string when it
+    /// has specials, encoded-words when it is not printable ASCII.
+    /// - Parameter displayName: The display name.
+    /// - Returns: Tokens to be joined by single spaces.
+    static func phrase(_ displayName: String) -> [String] {
+        if needsEncoding(displayName) {
+            return encodedWords(displayName)
+        }
+        let isAtomSequence =
+            displayName.unicodeScalars.allSatisfy { $0 == " " || isAtomText($0) }
+            && !displayName.hasPrefix(" ") && !displayName.hasSuffix(" ") && !displayName.contains("  ")
+        if isAtomSequence {
+            return displayName.split(separator: " ").map(String.init)
+        }
+        let escaped = displayName.replacingOccurrences(of: "\\", with: "\\\\")
+            .replacingOccurrences(of: "\"", with: "\\\"")
+        return ["\"\(escaped)\""]
+    }
+
+    /// Splits `text` into RFC 2047 encoded-words (UTF-8, Base64), never splitting a Unicode scalar.
+    /// - Parameter text: The text to encode.
+    /// - Returns: Encoded-words; whitespace between them is ignored by decoders.
+    static func encodedWords(_ text: String) -> [String] {
+        var words: [String] = []
+        var chunk: [UInt8] = []
+        for scalar in text.unicodeScalars {
+            let bytes = Array(String(scalar).utf8)
+            if chunk.count + bytes.count > bytesPerEncodedWord, !chunk.isEmpty {
+                words.append(encodedWord(chunk))
+                chunk.removeAll(keepingCapacity: true)
+            }
+            chunk.append(contentsOf: bytes)
+        }
+        if !chunk.isEmpty || words.isEmpty {
+            words.append(encodedWord(chunk))
+        }
+        return words
+    }
+
+    /// Joins tokens with single spaces after `name:` and folds before a token that would pass 78 characters.
+    ///
+    /// Unfolding (removing each CRLF) gives back `name: ` followed by the tokens joined by spaces. A token longer
+    /// than a line stays whole, and no fold happens before an empty token, so no line is whitespace only.
+    /// - Parameters:
+    ///   - name: The header name.
+    ///   - tokens: The value's tokens (ASCII).
+    /// - Returns: The header line(s) without the final CRLF.
+    static func fold(name: String, tokens: [String]) -> String {
+        var output = name + ":"
+        var lineLength = output.utf8.count
+        for token in tokens {
+            let tokenLength = token.utf8.count
+            if lineLength + 1 + tokenLength > maximumLineLength, !token.isEmpty {
+                output += "\r\n"
+                lineLength = 0
+            }
+            output += " " + token
+            lineLength += 1 + tokenLength
+        }
+        return output
+    }
+
+    /// Whether `text` has to become encoded-words: anything other than printable ASCII and tab, or a `=?` that a
+    /// reader would take for the start of an encoded-word.
+    static func needsEncoding(_ text: String) -> Bool {
+        text.contains("=?") || text.unicodeScalars.contains { !(0x20...0x7E).contains($0.value) && $0 != "\t" }
+    }
+
+    /// Whether `scalar` is RFC 5322 `atext` (may appear unquoted in a phrase).
+    private static func isAtomText(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar {
+        case "a"..."z", "A"..."Z", "0"..."9":
+            return true
+        default:
+            return "!#$%&'*+-/=?^_`{|}~".unicodeScalars.contains(scalar)
+        }
+    }
+
+    /// Frames UTF-8 bytes as one `=?UTF-8?B?…?=` encoded-word.
+    private static func encodedWord(_ bytes: [UInt8]) -> String {
+        "=?UTF-8?B?\(Data(bytes).base64EncodedString())?="
+    }
+}

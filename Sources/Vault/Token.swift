@@ -1,0 +1,48 @@
+import Crypto
+import Foundation
+
+/// Random secrets for links and cookies, and how they are stored and compared.
+public enum Token {
+    /// Creates a random token from the system's secure random number generator.
+    ///
+    /// - Parameter byteCount: How many random bytes; must be positive. The default 32 gives 256 bits.
+    /// - Returns: The bytes as base64url without padding (43 characters for 32 bytes), safe in URLs and cookies.
+    public static func generate(byteCount: Int = 32) -> String {
+        precondition(byteCount > 0, "a token needs at least one random byte")
+        var generator = SystemRandomNumberGenerator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(byteCount)
+        for _ in 0..<byteCount {
+            bytes.append(UInt8.random(in: .min ... .max, using: &generator))
+        }
+        return Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    /// The SHA-256 of the token's UTF-8 bytes: what the database stores instead of the token.
+    ///
+    /// - Parameter token: The token as handed to the user.
+    /// - Returns: 64 lowercase hexadecimal characters.
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).lowercaseHex
+    }
+
+    /// Compares the UTF-8 bytes of two strings in time that does not depend on where they differ.
+    ///
+    /// - Important: The time still depends on the longer string's length; compare values of public, fixed length
+    ///   (such as ``hash(_:)`` results) when the length itself is secret.
+    /// - Returns: Whether both strings have exactly the same bytes (no Unicode normalisation is applied).
+    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        let left = Array(a.utf8)
+        let right = Array(b.utf8)
+        var difference: UInt8 = left.count == right.count ? 0 : 1
+        for index in 0..<max(left.count, right.count) {
+            let leftByte = index < left.count ? left[index] : 0
+            let rightByte = index < right.count ? right[index] : 0
+            difference |= leftByte ^ rightByte
+        }
+        return difference == 0
+    }
+}
