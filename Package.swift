@@ -109,6 +109,7 @@ let package = Package(
             dependencies: [
                 "App", "Storage", "Vault", "SMTP",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -132,7 +132,8 @@ def test_member_registers_verifies_logs_in_corrects_address_and_deletes_account(
     page.goto(server.url("/account"))
     for label, value in DETAILS.items():
         expect_value(page, label, value)
-    expect_value(page, "E-mail", address)
+    # The e-mail address is shown read-only: it changes only through a confirmed link (/account/email).
+    expect(page.get_by_text(address, exact=True)).to_be_visible()
     expect(page.get_by_text("Check your inbox")).to_have_count(0)
     shot("account-details")
     fill(page, "City", "Amersfoort")
@@ -164,6 +165,18 @@ def test_member_registers_verifies_logs_in_corrects_address_and_deletes_account(
     expect(page.get_by_text("E-mail or password is wrong")).to_be_visible()
     expect(page.get_by_role("button", name="Log out")).to_have_count(0)
     shot("login-rejected")
+
+    # And nothing typed into the forms ever reached the server's log, the database file or its WAL
+    canaries = [address, *DETAILS.values(), "Amersfoort", PASSWORD]
+    log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    for canary in canaries:
+        assert canary not in log, f"the server log contains {canary!r}"
+    for name in ("steward.sqlite", "steward.sqlite-wal"):
+        path = server.data_dir / name
+        if path.exists():
+            raw = path.read_bytes()
+            for canary in canaries:
+                assert canary.encode() not in raw, f"{name} contains {canary!r}"
 
 
 def test_registration_with_bad_input_shows_a_message_at_each_field_and_keeps_typed_values(

@@ -77,12 +77,13 @@ public struct AppServices: Sendable {
                 database: database, members: SQLMemberRepository(database: database, keyring: keyring),
                 sessions: sessions, tokens: SQLAccountTokenRepository(database: database), keyring: keyring,
                 hasher: hasher, validator: AccountValidator(passwordPolicy: policy), audit: audit, outbox: outbox,
-                clock: clock, limits: AccountRateLimits(clock: clock), links: links)
+                clock: clock, limits: AccountRateLimits(clock: clock, loginLimit: configuration.loginLimit),
+                links: links)
             let staff = StaffService(
                 database: database, repository: SQLStaffRepository(database: database, keyring: keyring),
                 sessions: sessions, keyring: keyring, hasher: hasher,
                 validator: AccountValidator(passwordPolicy: policy), audit: audit, outbox: outbox, clock: clock,
-                limits: AccountRateLimits(clock: clock), links: links)
+                limits: AccountRateLimits(clock: clock, loginLimit: configuration.loginLimit), links: links)
             return AppServices(
                 configuration: configuration, database: database, keyring: keyring, renderer: renderer, audit: audit,
                 queue: queue, clock: clock, accounts: accounts, staff: staff, outbox: outbox,

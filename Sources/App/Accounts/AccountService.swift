@@ -480,8 +480,8 @@ struct AccountRateLimits: Sendable {
     let reset: RateLimiter
     let resend: RateLimiter
 
-    init(clock: any WallClock) {
-        login = RateLimiter(limit: 10, window: 15 * 60, clock: clock)
+    init(clock: any WallClock, loginLimit: Int = 10) {
+        login = RateLimiter(limit: loginLimit, window: 15 * 60, clock: clock)
         registration = RateLimiter(limit: 10, window: 3600, clock: clock)
         reset = RateLimiter(limit: 5, window: 3600, clock: clock)
         resend = RateLimiter(limit: 5, window: 3600, clock: clock)

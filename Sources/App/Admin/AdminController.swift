@@ -25,6 +25,7 @@ struct AdminController: Sendable {
         router.post("/admin/totp", use: totp)
         router.get("/admin", use: dashboard)
         router.get("/admin/outbox", use: outboxPage)
+        router.get("/admin/outbox/:id", use: outboxMessage)
         router.get("/admin/staff", use: staffPage)
         router.post("/admin/staff/invite", use: invite)
     }
@@ -232,7 +233,8 @@ struct AdminController: Sendable {
                     id: $0.id, createdAt: AccountService.format($0.createdAt), to: $0.recipient, subject: $0.subject,
                     kind: $0.kind, status: $0.status,
                     statusClass: $0.status == "sent" ? "ok" : ($0.status == "failed" ? "failed" : "pending"),
-                    attempts: $0.attempts, lastError: $0.lastError, emlHref: nil)
+                    attempts: $0.attempts, lastError: $0.lastError,
+                    emlHref: $0.recipient == "(erased)" ? nil : "/admin/outbox/\($0.id).eml")
             },
             counts: .init(
                 sent: counts["sent", default: 0], pending: counts["pending", default: 0],
@@ -241,6 +243,25 @@ struct AdminController: Sendable {
         return console(
             "admin/outbox", title: "Outbox", page: .outbox, member: member, request: request, context: context,
             content: page)
+    }
+
+    /// One stored message as an `.eml` file (what was, or will be, handed to the relay).
+    @Sendable func outboxMessage(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let member = try await authorize(context, for: .outbox)
+        let name = context.parameters.get("id") ?? ""
+        let id = name.hasSuffix(".eml") ? String(name.dropLast(4)) : name
+        guard let message = try await outbox.find(id: id) else { throw HTTPError(.notFound) }
+        try await staff.audit.record(
+            "outbox.view", actor: .staff(member.id), subject: message.subjectID, requestID: context.requestID,
+            details: ["outbox_id": id])
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/plain; charset=utf-8",
+                .contentDisposition: "inline; filename=\"\(id).eml\"",
+                .cacheControl: "no-store",
+            ],
+            body: .init(byteBuffer: .init(string: message.raw)))
     }
 
     @Sendable func staffPage(_ request: Request, context: AppRequestContext) async throws -> Response {

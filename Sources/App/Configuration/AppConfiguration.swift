@@ -35,6 +35,8 @@ public struct AppConfiguration: Sendable {
     public var mailFrom: String
     /// Largest request body accepted, in bytes.
     public var maxBodySize: Int
+    /// Sign-in attempts allowed per account and per IP address in 15 minutes.
+    public var loginLimit: Int
 
     /// Whether the site is served over HTTPS (secure, `__Host-` cookies and HSTS).
     public var isHTTPS: Bool { baseURL.scheme == "https" }
@@ -152,6 +154,15 @@ public struct AppConfiguration: Sendable {
             }
         }
 
+        var loginLimit = 10
+        if let raw = text("login_limit") {
+            if let parsed = Int(raw), parsed >= 1 {
+                loginLimit = parsed
+            } else {
+                problems.append("STEWARD_LOGIN_LIMIT=\(raw): use a whole number of attempts, at least 1")
+            }
+        }
+
         let resourcesDirectory = text("resources_dir") ?? Self.defaultResourcesDirectory()
         if !FileManager.default.fileExists(atPath: resourcesDirectory + "/templates") {
             problems.append(
@@ -163,7 +174,7 @@ public struct AppConfiguration: Sendable {
         return AppConfiguration(
             host: host, port: port, dataDirectory: dataDirectory, databaseURL: databaseURL, masterKey: masterKey,
             smtpURL: smtpURL, baseURL: baseURL, environment: environment, resourcesDirectory: resourcesDirectory,
-            mailFrom: mailFrom, maxBodySize: maxBodySize)
+            mailFrom: mailFrom, maxBodySize: maxBodySize, loginLimit: loginLimit)
     }
 
     /// `Resources` in the working folder when present (a checkout or an installed release), else the one beside

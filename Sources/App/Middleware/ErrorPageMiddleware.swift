@@ -48,7 +48,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
                     [.retryAfter: String(retryAfter)]
                 )
             case .busy:
-                return (.serviceUnavailable, "We are very busy right now. Try again in a moment.", [.retryAfter: "2"])
+                // Too many password checks in flight: refuse at once rather than queue without bound.
+                return (.tooManyRequests, "We are very busy right now. Try again in a moment.", [.retryAfter: "1"])
             case .notFound: return (.notFound, "This account does not exist any more.", [:])
             case .invalidLink: return (.badRequest, "This link is invalid, used or expired.", [:])
             case .wrongCredentials: return (.unauthorized, "E-mail or password is wrong.", [:])

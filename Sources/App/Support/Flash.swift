@@ -25,7 +25,7 @@ public enum Flash: String, Sendable, CaseIterable {
     /// The message shown.
     public var message: String {
         switch self {
-        case .registered: "Welcome! Check your inbox: we sent you a link to confirm your e-mail address."
+        case .registered: "Welcome! Your account is ready."
         case .verified: "Your e-mail address is confirmed."
         case .verificationSent: "We sent you a new confirmation link."
         case .signedIn: "You are signed in."
