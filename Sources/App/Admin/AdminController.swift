@@ -163,7 +163,7 @@ struct AdminController: Sendable {
                 "code": FieldView(
                     "code", label: "6-digit code", error: error, autocomplete: "one-time-code", maxlength: 6)
             ],
-            formError: error, secret: grouped, otpauthURL: url, qrSVG: nil)
+            formError: nil, secret: grouped, otpauthURL: url, qrSVG: nil)
         return renderer.page(
             "admin/totp-setup", title: "Set up two-factor sign-in", content: page,
             layout: plainLayout(request, context),
@@ -196,8 +196,7 @@ struct AdminController: Sendable {
                 fields: [
                     "code": FieldView(
                         "code", label: "6-digit code", error: error, autocomplete: "one-time-code", maxlength: 6)
-                ],
-                formError: error),
+                ]),
             layout: plainLayout(request, context), status: error == nil ? .ok : .unauthorized)
     }
 
