@@ -24,10 +24,22 @@ struct Audit: AsyncParsableCommand {
             switch result {
             case .intact(let count):
                 print("The audit log is intact: \(count) entries.")
-            case .broken:
+            case .broken(let sequence, let problem):
                 print("The audit log was tampered with: \(result)")
+                print("First bad entry: \(sequence) (\(problem.keyword))")
                 throw ExitCode(1)
             }
+        }
+    }
+}
+
+extension AuditProblem {
+    /// One word for scripts: changed, removed or reordered.
+    var keyword: String {
+        switch self {
+        case .changed: "changed"
+        case .removed: "removed"
+        case .reordered: "reordered"
         }
     }
 }

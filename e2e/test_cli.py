@@ -1,0 +1,95 @@
+"""The steward command line: configuration errors, migrate, admin create, audit verify (including tampering)."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+
+def run(binary: Path, *args: str, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Runs `steward ARGS --data-dir DIR` with a clean STEWARD_ environment plus `env`."""
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("STEWARD_")}
+    environment.update(env or {})
+    return subprocess.run(
+        [str(binary), *args, "--data-dir", str(data_dir)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+
+
+def test_every_command_has_help(steward_binary: Path, tmp_path: Path) -> None:
+    for command in (["serve"], ["migrate"], ["admin", "create"], ["audit", "verify"]):
+        result = subprocess.run([str(steward_binary), *command, "--help"], capture_output=True, text=True, timeout=30)
+        assert result.returncode == 0, result.stderr
+        assert "USAGE" in result.stdout.upper()
+
+
+def test_invalid_configuration_lists_every_problem_and_stops(steward_binary: Path, tmp_path: Path) -> None:
+    result = run(
+        steward_binary,
+        "serve",
+        data_dir=tmp_path,
+        env={"STEWARD_PORT": "eighty", "STEWARD_SMTP_URL": "http://mail.example", "STEWARD_MASTER_KEY": "short"},
+    )
+    assert result.returncode == 78
+    for key in ("STEWARD_PORT", "STEWARD_SMTP_URL", "STEWARD_MASTER_KEY"):
+        assert key in result.stderr, result.stderr
+    assert "3 problem" in result.stderr
+
+
+def test_migrate_admin_create_and_audit_verify(steward_binary: Path, tmp_path: Path) -> None:
+    # Migrations apply once
+    first = run(steward_binary, "migrate", data_dir=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert "Applied" in first.stdout
+    again = run(steward_binary, "migrate", data_dir=tmp_path)
+    assert "up to date" in again.stdout
+
+    # An invitation link is printed (and audited)
+    created = run(steward_binary, "admin", "create", "--email", "boss@example.test", data_dir=tmp_path)
+    assert created.returncode == 0, created.stderr
+    assert "/admin/setup?token=" in created.stdout
+    run(steward_binary, "admin", "create", "--email", "second@example.test", "--role", "editor", data_dir=tmp_path)
+    run(steward_binary, "admin", "create", "--email", "third@example.test", "--role", "privacy_officer", data_dir=tmp_path)
+    bad_role = run(steward_binary, "admin", "create", "--email", "x@example.test", "--role", "king", data_dir=tmp_path)
+    assert bad_role.returncode != 0
+
+    # The audit log verifies
+    intact = run(steward_binary, "audit", "verify", data_dir=tmp_path)
+    assert intact.returncode == 0, intact.stderr
+    assert "intact: 3 entries" in intact.stdout
+
+    database = tmp_path / "steward.sqlite"
+
+    # A changed entry is named
+    with sqlite3.connect(database) as connection:
+        connection.execute("UPDATE audit_log SET details = '{\"role\":\"owner\"}' WHERE sequence = 2")
+    changed = run(steward_binary, "audit", "verify", data_dir=tmp_path)
+    assert changed.returncode == 1
+    assert "entry 2" in changed.stdout and "changed" in changed.stdout, changed.stdout
+
+
+@pytest.mark.parametrize("tamper, expected", [
+    ("DELETE FROM audit_log WHERE sequence = 2", "removed"),
+    ("UPDATE audit_log SET sequence = sequence + 100 WHERE sequence = 1; "
+     "UPDATE audit_log SET sequence = 1 WHERE sequence = 2; "
+     "UPDATE audit_log SET sequence = 2 WHERE sequence = 101", "reordered"),
+])
+def test_audit_verify_names_removed_and_reordered_entries(
+    steward_binary: Path, tmp_path: Path, tamper: str, expected: str
+) -> None:
+    for index in range(3):
+        run(steward_binary, "admin", "create", "--email", f"staff{index}@example.test", data_dir=tmp_path)
+    with sqlite3.connect(tmp_path / "steward.sqlite") as connection:
+        connection.executescript(tamper)
+    result = run(steward_binary, "audit", "verify", data_dir=tmp_path)
+    assert result.returncode == 1
+    assert expected in result.stdout, result.stdout
+    assert "entry " in result.stdout
