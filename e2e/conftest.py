@@ -220,6 +220,10 @@ def server(steward_binary: Path, tmp_path: Path, request: pytest.FixtureRequest)
     env = dict(os.environ)
     env["STEWARD_SMTP_URL"] = f"smtp://127.0.0.1:{smtp_port}?tls=none"
     env["STEWARD_BASE_URL"] = base_url
+    # `@pytest.mark.steward_env(NAME="value")` adds settings for one test.
+    marker = request.node.get_closest_marker("steward_env")
+    if marker is not None:
+        env.update(marker.kwargs)
     # The server keeps the caller's process group: if the whole run is killed, the server goes with it.
     process = subprocess.Popen(
         [

@@ -64,7 +64,8 @@ def test_migrate_admin_create_and_audit_verify(steward_binary: Path, tmp_path: P
     # The audit log verifies
     intact = run(steward_binary, "audit", "verify", data_dir=tmp_path)
     assert intact.returncode == 0, intact.stderr
-    assert "intact: 3 entries" in intact.stdout
+    # The policy's first publication and the three invitations.
+    assert "intact: 4 entries" in intact.stdout
 
     database = tmp_path / "steward.sqlite"
 

@@ -19,6 +19,10 @@ public struct AppRequestContext: RequestContext, RemoteAddressRequestContext {
     public var form = FormData()
     /// A one-time message from the previous request (set on redirect).
     public var flash: Flash?
+    /// Whether the browser sent `Sec-GPC: 1`.
+    public var gpc = false
+    /// The visitor's current cookie choice (nil until they choose, or when the policy asks again).
+    var cookieChoice: CookieChoice?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOPosix
+import Policy
 import Prometheus
 import SMTP
 import ServiceLifecycle
@@ -26,6 +27,11 @@ public struct AppServices: Sendable {
     let transport: MailTransport
     let cookies: CookieSettings
     let links: SiteLinks
+    let policyState: PolicyState
+    let policy: PolicyService
+    let consent: ConsentService
+    let layouts: LayoutService
+    let members: SQLMemberRepository
 
     /// Opens the database, applies migrations, loads the master key and the templates.
     ///
@@ -50,16 +56,26 @@ public struct AppServices: Sendable {
             try await Migrator(database: database, logger: logger).migrate()
             let master = try MasterKeyLoader.load(configuration, logger: logger)
             let keyring = Keyring(master: master, database: database)
-            let renderer = try await Renderer(
-                directory: configuration.resourcesDirectory + "/templates", site: .demo)
+            let audit = AuditLog(database: database, clock: clock)
+            let policySource = try String(contentsOfFile: configuration.policyFile, encoding: .utf8)
+            let policyState = PolicyState(
+                try await PolicyService.bootstrap(
+                    database: database, fileSource: policySource, fileName: configuration.policyFile, audit: audit,
+                    clock: clock, logger: logger))
+            let renderer = try await Renderer(directory: configuration.resourcesDirectory + "/templates") {
+                SiteProfile(policy: policyState.current.policy)
+            }
             let policy = try PasswordPolicy(
                 commonPasswordsFile: configuration.resourcesDirectory + "/data/common-passwords.txt")
-            let audit = AuditLog(database: database, clock: clock)
             let queue = SQLJobQueue(database: database)
             let links = SiteLinks(baseURL: configuration.baseURL)
             let outbox = Outbox(
                 renderer: renderer, keyring: keyring, queue: queue, clock: clock, from: configuration.mailFrom,
-                domain: configuration.baseURL.host ?? "localhost")
+                domain: configuration.baseURL.host ?? "localhost", policy: policyState)
+            let consent = ConsentService(
+                database: database, repository: SQLConsentRepository(database: database), state: policyState,
+                audit: audit, clock: clock)
+            let members = SQLMemberRepository(database: database, keyring: keyring)
             let transport: MailTransport
             if let url = configuration.smtpURL {
                 var smtpLogger = logger
@@ -74,11 +90,11 @@ public struct AppServices: Sendable {
             let sessions = SQLSessionRepository(database: database)
             let hasher = PasswordHasher(cost: passwordCost)
             let accounts = AccountService(
-                database: database, members: SQLMemberRepository(database: database, keyring: keyring),
+                database: database, members: members,
                 sessions: sessions, tokens: SQLAccountTokenRepository(database: database), keyring: keyring,
                 hasher: hasher, validator: AccountValidator(passwordPolicy: policy), audit: audit, outbox: outbox,
                 clock: clock, limits: AccountRateLimits(clock: clock, loginLimit: configuration.loginLimit),
-                links: links)
+                links: links, consent: consent)
             let staff = StaffService(
                 database: database, repository: SQLStaffRepository(database: database, keyring: keyring),
                 sessions: sessions, keyring: keyring, hasher: hasher,
@@ -88,7 +104,15 @@ public struct AppServices: Sendable {
                 configuration: configuration, database: database, keyring: keyring, renderer: renderer, audit: audit,
                 queue: queue, clock: clock, accounts: accounts, staff: staff, outbox: outbox,
                 outboxRepository: SQLOutboxRepository(database: database, keyring: keyring), transport: transport,
-                cookies: CookieSettings(secure: configuration.isHTTPS), links: links)
+                cookies: CookieSettings(secure: configuration.isHTTPS), links: links, policyState: policyState,
+                policy: PolicyService(
+                    database: database, repository: SQLPolicyRepository(database: database), state: policyState,
+                    audit: audit, queue: queue, clock: clock),
+                consent: consent,
+                layouts: LayoutService(
+                    accounts: accounts, state: policyState, database: database,
+                    gaMeasurementID: configuration.gaMeasurementID),
+                members: members)
         } catch {
             await database.shutdown()
             throw error
@@ -102,13 +126,17 @@ public struct AppServices: Sendable {
         return JobWorker(
             queue: queue,
             handlers: [
-                Outbox.jobKind: MailDeliveryJob(repository: outboxRepository, transport: transport, clock: clock)
+                Outbox.jobKind: MailDeliveryJob(repository: outboxRepository, transport: transport, clock: clock),
+                PolicyNoticeJob.kind: PolicyNoticeJob(
+                    database: database, members: members, keyring: keyring, outbox: outbox, state: policyState,
+                    links: links, clock: clock),
             ],
             clock: clock, logger: workerLogger)
     }
 
     /// Runs queued jobs until none is due (tests and one-shot commands).
     public func drainJobs(logger: Logger) async throws {
+        try await policy.refresh()
         let worker = makeJobWorker(logger: logger)
         while try await worker.runOne() {}
     }
@@ -150,7 +178,10 @@ public func buildApplication(
 ) -> some ApplicationProtocol {
     let router = buildRouter(services: services)
     var extra: [any Service] = [DatabaseService(database: services.database)]
-    if runJobs { extra.append(services.makeJobWorker(logger: logger)) }
+    if runJobs {
+        extra.append(services.makeJobWorker(logger: logger))
+        extra.append(PolicyRefreshService(service: services.policy, logger: logger))
+    }
     return Application(
         router: router,
         configuration: .init(
@@ -181,9 +212,21 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
         middleware: FormMiddleware(
             cookies: services.cookies, secret: services.keyring.master.derivedSecret(purpose: "csrf"),
             maxBodySize: services.configuration.maxBodySize, exemptPrefixes: ["/api/"]))
+    router.add(
+        middleware: ConsentMiddleware(
+            cookies: services.cookies, state: services.policyState, consent: services.consent,
+            members: services.members))
     let accounts = AccountController(
-        accounts: services.accounts, renderer: services.renderer, cookies: services.cookies)
+        accounts: services.accounts, renderer: services.renderer, cookies: services.cookies, layouts: services.layouts)
     accounts.addRoutes(to: router)
+    PolicyController(
+        state: services.policyState, renderer: services.renderer, layouts: services.layouts, consent: services.consent,
+        members: services.members, cookies: services.cookies
+    ).addRoutes(to: router)
+    PrivacyDashboardController(
+        accounts: services.accounts, consent: services.consent, state: services.policyState,
+        renderer: services.renderer, layouts: services.layouts, database: services.database
+    ).addRoutes(to: router)
     SiteController(renderer: services.renderer, accounts: accounts, database: services.database, metrics: registry)
         .addRoutes(to: router)
     AdminController(

@@ -10,7 +10,7 @@ struct Steward: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steward",
         abstract: "A self-hosted website backend that runs what its privacy policy promises.",
-        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self],
+        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self, PolicyCommand.self],
         defaultSubcommand: Serve.self)
 }
 

@@ -9,6 +9,8 @@
 #
 # Needs: the Swift toolchain, wrk (installed with apt-get when missing), curl, python3.
 # Durations can be shortened for a trial run: BENCH_LOGIN_SECONDS, BENCH_STATIC_SECONDS, BENCH_HOME_SECONDS.
+# BENCH_STEWARD_ENV="NAME=value …" adds environment variables to every `steward serve` (for experiments; the report
+# names them).
 # Helpers live in scripts/bench/lua and scripts/bench/lib (not *.sh, so `make bench` runs only this file).
 set -euo pipefail
 
@@ -72,7 +74,8 @@ free_port() {
 # Arguments: data folder, port, log file.
 start_steward() {
     local data=$1 port=$2 log=$3
-    STEWARD_LOGIN_LIMIT=1000000 STEWARD_BASE_URL="http://127.0.0.1:$port" \
+    # shellcheck disable=SC2086 # BENCH_STEWARD_ENV is a list of NAME=value words
+    env ${BENCH_STEWARD_ENV:-} STEWARD_LOGIN_LIMIT=1000000 STEWARD_BASE_URL="http://127.0.0.1:$port" \
         "$SCRATCH/release/steward" serve --host 127.0.0.1 --port "$port" --data-dir "$data" >"$log" 2>&1 &
     STEWARD_PID=$!
     PIDS+=("$STEWARD_PID")
@@ -92,6 +95,48 @@ wait_for_http() {
         sleep 0.1
     done
     fail "nothing answers at $url"
+}
+
+# Waits until Steward has finished the work left over from a previous phase (requests whose clients are gone still
+# run to completion): /healthz must answer within 100 ms, twice in a row. Gives up after 60 s and says so.
+settle() {
+    local quick=0
+    for _ in $(seq 600); do
+        if curl -fs -o /dev/null --max-time 0.1 "$BASE/healthz"; then
+            quick=$((quick + 1))
+            ((quick >= 2)) && return 0
+        else
+            quick=0
+        fi
+        sleep 0.1
+    done
+    echo "bench: Steward did not settle within 60 s; measuring anyway" >&2
+    UNSETTLED="${UNSETTLED:+$UNSETTLED, }$1"
+}
+
+# The machine's CPU busy share over 2 s, in percent.
+busy_percent() {
+    local b0 t0 b1 t1
+    read -r b0 t0 < <(machine_ticks)
+    sleep 2
+    read -r b1 t1 < <(machine_ticks)
+    calc "100 * ($b1 - $b0) / ($t1 - $t0)"
+}
+
+# Before a phase: waits (up to BENCH_QUIET_WAIT seconds in all, default 300) until other programs leave the machine
+# under 10% busy, and records the share seen for the report, since other work on the cores skews every figure.
+QUIET_BUDGET=${BENCH_QUIET_WAIT:-300}
+BACKGROUND=""
+quiet() {
+    local busy
+    busy=$(busy_percent)
+    while awk -v x="$busy" 'BEGIN { exit !(x >= 10) }' && ((QUIET_BUDGET > 0)); do
+        echo "the machine is ${busy}% busy with other work; waiting"
+        sleep 8
+        QUIET_BUDGET=$((QUIET_BUDGET - 10))
+        busy=$(busy_percent)
+    done
+    BACKGROUND="${BACKGROUND:+$BACKGROUND, }$1 ${busy}%"
 }
 
 # Sum of a process's user and system CPU time, in clock ticks.
@@ -125,7 +170,22 @@ login_field() {
         END { if (!found) print 0 }' "$1"
 }
 calc() { awk "BEGIN { printf \"%.2f\", $1 }"; }
-verdict() { awk "BEGIN { exit !($1) }" && echo "met" || echo "**missed**"; }
+# A / B to two decimals, or n/a when B is zero or missing (a run that got no answers).
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 > 0 && a != "") printf "%.2f", a / b; else print "n/a" }'; }
+# "met" or "**missed**" for a condition on a figure; a figure of n/a is a miss.
+verdict() {
+    local value=$1 condition=$2
+    [[ $value != n/a && -n $value ]] && awk -v x="$value" "BEGIN { exit !(x $condition) }" && echo "met" ||
+        echo "**missed**"
+}
+# login.lua's per-status lines as Markdown table rows.
+status_rows() {
+    awk '/^status=/ {
+        for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+        printf "| %s | %s | %s | %s ms | %s ms | %s ms |\n", f["status"], f["count"], f["per_second"], f["p50_ms"],
+            f["p99_ms"], f["max_ms"]; rows++
+    } END { if (!rows) print "| (no answers) | 0 | 0 | | | |" }' "$1"
+}
 
 # --- preparation ----------------------------------------------------------------------------------------------------
 
@@ -139,16 +199,30 @@ if ! command -v wrk >/dev/null; then
 fi
 for tool in curl python3 swift; do command -v "$tool" >/dev/null || fail "$tool is needed"; done
 
-say "building steward (release, $SCRATCH)"
-swift build -c release --scratch-path "$SCRATCH" --product steward 2>&1 | tail -n 3
-say "building the reference programs (release, $BASELINE_SCRATCH)"
-swift build -c release --package-path "$BENCH/baseline" --scratch-path "$BASELINE_SCRATCH" 2>&1 | tail -n 3
+# Release builds (SwiftPM skips what is up to date). BENCH_SKIP_BUILD=1 uses the binaries already there.
+build() {
+    local log=$WORK/build.log
+    if ! swift build -c release "$@" >"$log" 2>&1; then
+        grep -E 'error:' "$log" | head -n 20 >&2
+        fail "release build failed (swift build -c release $*)"
+    fi
+    tail -n 1 "$log"
+}
+if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
+    say "building steward (release, $SCRATCH)"
+    build --scratch-path "$SCRATCH" --product steward
+    say "building the reference programs (release, $BASELINE_SCRATCH)"
+    build --package-path "$BENCH/baseline" --scratch-path "$BASELINE_SCRATCH"
+fi
+[[ -x $SCRATCH/release/steward && -x $BASELINE_SCRATCH/release/bcrypt-loop && -x $BASELINE_SCRATCH/release/hello ]] ||
+    fail "release binaries missing; run without BENCH_SKIP_BUILD"
 BASELINE_BIN=$BASELINE_SCRATCH/release
 
 BENCH_STARTED=$(date +%s)
 
 # --- 1. sign-ins vs bcrypt ------------------------------------------------------------------------------------------
 
+quiet "bcrypt loop"
 say "1. bcrypt-verify loop: $CORES threads, cost $COST, ${LOGIN_SECONDS}s"
 "$BASELINE_BIN/bcrypt-loop" "$CORES" "$LOGIN_SECONDS" "$COST" | tee "$WORK/bcrypt.txt"
 BCRYPT_RATE=$(grep -o 'verifies_per_second=[0-9.]*' "$WORK/bcrypt.txt" | cut -d= -f2)
@@ -160,21 +234,31 @@ BASE=http://127.0.0.1:$PORT
 echo "steward serve listening on $BASE (pid $STEWARD_PID, data $DATA)"
 
 # The CSRF pair: the cookie from a GET of a page, and the form token printed in that page.
-curl -fsS -D "$WORK/login-headers.txt" -o "$WORK/login-page.html" "$BASE/account/login"
+curl -fsS --max-time 30 -D "$WORK/login-headers.txt" -o "$WORK/login-page.html" "$BASE/account/login"
 CSRF_COOKIE=$(sed -n 's/^[Ss]et-[Cc]ookie: steward_csrf=\([^;]*\).*/\1/p' "$WORK/login-headers.txt" | tr -d '\r')
 CSRF_TOKEN=$(grep -o 'name="csrf" value="[^"]*"' "$WORK/login-page.html" | head -n 1 | sed 's/.*value="//; s/"$//')
 [[ -n $CSRF_COOKIE && -n $CSRF_TOKEN ]] || fail "no CSRF cookie or token on /account/login"
 
-status=$(curl -s -o /dev/null -w '%{http_code}' -b "steward_csrf=$CSRF_COOKIE" \
+status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 -b "steward_csrf=$CSRF_COOKIE" \
     --data-urlencode "name=Bench Member" --data-urlencode "email=$EMAIL" \
     --data-urlencode "street=1 Bench Street" --data-urlencode "postalCode=1000" --data-urlencode "city=Benchville" \
     --data-urlencode "country=Belgium" --data-urlencode "extra=" --data-urlencode "password=$PASSWORD" \
     --data-urlencode "csrf=$CSRF_TOKEN" "$BASE/account/register")
 [[ $status == 303 ]] || fail "registering the bench member answered $status, not 303"
-status=$(curl -s -o /dev/null -w '%{http_code}' -b "steward_csrf=$CSRF_COOKIE" --data-urlencode "email=$EMAIL" \
+status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 60 -b "steward_csrf=$CSRF_COOKIE" --data-urlencode "email=$EMAIL" \
     --data-urlencode "password=$PASSWORD" --data-urlencode "csrf=$CSRF_TOKEN" "$BASE/account/login")
 [[ $status == 303 ]] || fail "a trial sign-in answered $status, not 303"
 export BENCH_CSRF_COOKIE=$CSRF_COOKIE BENCH_CSRF_TOKEN=$CSRF_TOKEN BENCH_EMAIL=$EMAIL BENCH_PASSWORD=$PASSWORD
+
+# The idle figure for part 2 comes first, before any sign-in load has touched the server.
+STATIC_CMD=(wrk -t1 -c4 -d"${STATIC_SECONDS}s" --timeout 30s --latency "$BASE/css/site.css")
+settle "idle static"
+quiet "idle static"
+say "2. idle: ${STATIC_CMD[*]}"
+"${STATIC_CMD[@]}" | tee "$WORK/static-idle.txt"
+
+settle "sign-ins"
+quiet "sign-ins"
 
 say "1. sign-ins: wrk -t$LOGIN_CONNECTIONS -c$LOGIN_CONNECTIONS -d${LOGIN_SECONDS}s POST /account/login"
 wrk -t"$LOGIN_CONNECTIONS" -c"$LOGIN_CONNECTIONS" -d"${LOGIN_SECONDS}s" --timeout 30s -s "$BENCH/lua/login.lua" \
@@ -184,15 +268,13 @@ LOGIN_COUNT=$(login_field "$WORK/login.txt" 303 count)
 LOGIN_P50=$(login_field "$WORK/login.txt" 303 p50_ms)
 LOGIN_OTHER=$(awk '/^status=/ && $1 != "status=303" { split($2, kv, "="); n += kv[2] } END { print n + 0 }' \
     "$WORK/login.txt")
-LOGIN_RATIO=$(calc "$LOGIN_RATE / $BCRYPT_RATE")
+LOGIN_RATIO=$(ratio "$LOGIN_RATE" "$BCRYPT_RATE")
 
 # --- 2. static latency while sign-ins saturate the CPU --------------------------------------------------------------
 
-STATIC_CMD=(wrk -t1 -c4 -d"${STATIC_SECONDS}s" --latency "$BASE/css/site.css")
-say "2. idle: ${STATIC_CMD[*]}"
-"${STATIC_CMD[@]}" | tee "$WORK/static-idle.txt"
-
 OVERLOAD_SECONDS=$((OVERLOAD_WARMUP + STATIC_SECONDS + 2))
+settle "overload"
+quiet "overload"
 say "2. under load: wrk -t$OVERLOAD_CONNECTIONS -c$OVERLOAD_CONNECTIONS POST /account/login, then ${STATIC_CMD[*]}"
 wrk -t"$OVERLOAD_CONNECTIONS" -c"$OVERLOAD_CONNECTIONS" -d"${OVERLOAD_SECONDS}s" --timeout 30s \
     -s "$BENCH/lua/login.lua" "$BASE" >"$WORK/overload.txt" 2>&1 &
@@ -217,7 +299,16 @@ LOADED_P50=$(latency_percentile "$WORK/static-loaded.txt" 50)
 LOADED_P99=$(latency_percentile "$WORK/static-loaded.txt" 99)
 LOADED_RPS=$(requests_per_second "$WORK/static-loaded.txt")
 STATIC_BAD=$(($(non_2xx "$WORK/static-idle.txt") + $(non_2xx "$WORK/static-loaded.txt")))
-STATIC_RATIO=$(calc "$LOADED_P99 / $IDLE_P99")
+IDLE_COUNT=$(awk '/requests in/ { print $1 }' "$WORK/static-idle.txt")
+LOADED_COUNT=$(awk '/requests in/ { print $1 }' "$WORK/static-loaded.txt")
+STATIC_RATIO=$(ratio "$LOADED_P99" "$IDLE_P99")
+# A run with no answers at all has no latency: wrk prints 0, which must not read as fast.
+if [[ ${LOADED_COUNT:-0} == 0 || ${IDLE_COUNT:-0} == 0 ]]; then STATIC_RATIO=n/a; fi
+LOADED_P50_TEXT="$LOADED_P50 ms" LOADED_P99_TEXT="$LOADED_P99 ms"
+if [[ ${LOADED_COUNT:-0} == 0 ]]; then
+    LOADED_P50_TEXT="no answer in ${STATIC_SECONDS} s" LOADED_P99_TEXT="no answer in ${STATIC_SECONDS} s"
+fi
+STATIC_ERRORS=$(($(socket_errors "$WORK/static-idle.txt") + $(socket_errors "$WORK/static-loaded.txt")))
 OVER_303=$(login_field "$WORK/overload.txt" 303 count)
 OVER_303_RATE=$(login_field "$WORK/overload.txt" 303 per_second)
 OVER_303_P50=$(login_field "$WORK/overload.txt" 303 p50_ms)
@@ -234,14 +325,16 @@ OVER_TIMEOUTS=$(grep -o 'timeouts=[0-9]*' "$WORK/overload.txt" | cut -d= -f2)
 
 # --- 3. home page vs hello-world ------------------------------------------------------------------------------------
 
-status=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/")
+settle "home page"
+quiet "home page"
+status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "$BASE/")
 [[ $status == 200 ]] || fail "GET / answered $status"
 say "3. home page: wrk -t2 -c32 -d${HOME_SECONDS}s GET / (Steward)"
-wrk -t2 -c32 -d"${HOME_SECONDS}s" --latency "$BASE/" | tee "$WORK/home-steward.txt"
+wrk -t2 -c32 -d"${HOME_SECONDS}s" --timeout 30s --latency "$BASE/" | tee "$WORK/home-steward.txt"
 HOME_RPS=$(requests_per_second "$WORK/home-steward.txt")
 HOME_P99=$(latency_percentile "$WORK/home-steward.txt" 99)
 HOME_BAD=$(($(non_2xx "$WORK/home-steward.txt") + $(socket_errors "$WORK/home-steward.txt")))
-HOME_BYTES=$(curl -s "$BASE/" | wc -c)
+HOME_BYTES=$(curl -s --max-time 30 "$BASE/" | wc -c)
 
 # The loaded server's memory, before it is stopped (for context; the target is on a fresh start below).
 LOADED_RSS_KB=$(awk '/^VmRSS:/ { print $2 }' "/proc/$STEWARD_PID/status")
@@ -253,16 +346,18 @@ HELLO_PORT=$(free_port)
 HELLO_PID=$!
 PIDS+=("$HELLO_PID")
 wait_for_http "http://127.0.0.1:$HELLO_PORT/"
+quiet "hello-world"
 say "3. home page: wrk -t2 -c32 -d${HOME_SECONDS}s GET / (Hummingbird hello-world)"
-wrk -t2 -c32 -d"${HOME_SECONDS}s" --latency "http://127.0.0.1:$HELLO_PORT/" | tee "$WORK/home-hello.txt"
+wrk -t2 -c32 -d"${HOME_SECONDS}s" --timeout 30s --latency "http://127.0.0.1:$HELLO_PORT/" | tee "$WORK/home-hello.txt"
 HELLO_RPS=$(requests_per_second "$WORK/home-hello.txt")
 HELLO_P99=$(latency_percentile "$WORK/home-hello.txt" 99)
 stop_pid "$HELLO_PID"
-HOME_RATIO=$(calc "$HOME_RPS / $HELLO_RPS")
+HOME_RATIO=$(ratio "$HOME_RPS" "$HELLO_RPS")
 
 # --- 4. idle memory and start-up time on the existing database ------------------------------------------------------
 
 PORT=$(free_port)
+quiet "memory and start-up"
 say "4. idle memory: fresh steward serve on the existing database, VmRSS 5 s after it listens"
 start_steward "$DATA" "$PORT" "$WORK/steward-idle.log"
 sleep 5
@@ -293,90 +388,101 @@ BENCH_SECONDS_TOTAL=$(($(date +%s) - BENCH_STARTED))
 CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 [[ -n $(git -C "$ROOT" status --porcelain -- Sources Resources Package.swift 2>/dev/null) ]] &&
-    COMMIT="$COMMIT (with uncommitted changes)"
+    COMMIT="$COMMIT with uncommitted changes"
 SWIFT_VERSION=$(swift --version 2>/dev/null | head -n 1)
 WRK_VERSION=$(wrk -v 2>&1 | head -n 1 | awk '{ print $1, $2 }' || true)
+STATIC_URL="http://127.0.0.1:PORT/css/site.css"
+EXTRA_ENV=${BENCH_STEWARD_ENV:+; extra environment for this run: \`$BENCH_STEWARD_ENV\`}
 
 cat >"$REPORT" <<EOF
 # Benchmarks
 
 Measured by \`make bench\` (scripts/bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC'), in one run on one machine.
-Run \`make bench\` to reproduce; it rebuilds both programs in release mode and overwrites this file.
+To reproduce, run \`make bench\`: it builds Steward and the reference programs in release mode, runs every
+measurement below and overwrites this file.
 
 - Machine: $CORES cores (\`nproc\`), $CPU_MODEL, $(awk '/^MemTotal:/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, $(uname -sr)
-- Steward: commit $COMMIT, \`swift build -c release\`, \`steward serve\` with SQLite in a fresh data folder,
-  \`STEWARD_LOGIN_LIMIT=1000000\` (the per-account sign-in limit would otherwise stop the test after 10 attempts)
-- Reference programs: scripts/bench/baseline (\`bcrypt-loop\`: HummingbirdBcrypt \`Bcrypt.verify\` in a loop;
-  \`hello\`: a Hummingbird router answering "Hello, world!"), same build settings
-- Tools: $SWIFT_VERSION; $WRK_VERSION; load generator on the same machine, so it competes for the same cores
-- Bench time after the builds: ${BENCH_SECONDS_TOTAL} s
+- Steward: commit $COMMIT, \`swift build -c release\`, \`steward serve\` with SQLite in a fresh data folder and
+  \`STEWARD_LOGIN_LIMIT=1000000\` (the per-account sign-in limit would otherwise stop the test after 10
+  attempts)$EXTRA_ENV
+- Reference programs (scripts/bench/baseline, same build settings): \`bcrypt-loop\` runs HummingbirdBcrypt's
+  \`Bcrypt.verify\` in a loop on one thread per core; \`hello\` is a Hummingbird router answering "Hello, world!"
+- Tools: $SWIFT_VERSION; $WRK_VERSION. The load generator runs on the same machine and competes for its cores.
+- Other work on the machine, CPU busy share in the 2 s before each phase (figures are only comparable when these
+  are near 0): $BACKGROUND
+- Time taken after the builds: ${BENCH_SECONDS_TOTAL} s${UNSETTLED:+. Steward had not finished earlier work (/healthz slower than 100 ms for 60 s) before: $UNSETTLED}
 
 ## Summary
 
 | Measure | Steward | Reference | Ratio | Target | |
 |---|---|---|---|---|---|
-| Sign-ins per second (bcrypt cost $COST) | $LOGIN_RATE/s | $BCRYPT_RATE verifies/s | $LOGIN_RATIO | ≥ 0.9 | $(verdict "$LOGIN_RATIO >= 0.9") |
-| Static file p99 while sign-ins saturate the CPU | $LOADED_P99 ms | $IDLE_P99 ms idle | ${STATIC_RATIO}× | < 2× | $(verdict "$STATIC_RATIO < 2") |
-| Home page throughput, 32 connections | $HOME_RPS req/s | $HELLO_RPS req/s hello-world | $HOME_RATIO | ≥ 0.5 | $(verdict "$HOME_RATIO >= 0.5") |
-| Idle memory (VmRSS 5 s after listening) | $IDLE_RSS_MB MB | | | < 60 MB | $(verdict "$IDLE_RSS_MB < 60") |
-| Start-up to first /healthz 200 (min / median of $STARTUP_RUNS) | $STARTUP_MIN / $STARTUP_MEDIAN ms | | | < 1000 ms | $(verdict "$STARTUP_MEDIAN < 1000") |
+| Sign-ins per second (bcrypt cost $COST) | $LOGIN_RATE/s | $BCRYPT_RATE verifies/s | $LOGIN_RATIO | ≥ 0.9 | $(verdict "$LOGIN_RATIO" ">= 0.9") |
+| Static file p99 while sign-ins saturate the CPU | $LOADED_P99_TEXT | $IDLE_P99 ms idle | $STATIC_RATIO | < 2 | $(verdict "$STATIC_RATIO" "< 2") |
+| Home page throughput, 32 connections | $HOME_RPS req/s | $HELLO_RPS req/s hello-world | $HOME_RATIO | ≥ 0.5 | $(verdict "$HOME_RATIO" ">= 0.5") |
+| Idle memory (VmRSS 5 s after listening) | $IDLE_RSS_MB MB | | | < 60 MB | $(verdict "$IDLE_RSS_MB" "< 60") |
+| Start-up to first /healthz 200, min / median of $STARTUP_RUNS | $STARTUP_MIN / $STARTUP_MEDIAN ms | | | < 1000 ms | $(verdict "$STARTUP_MEDIAN" "< 1000") |
 
 ## 1. Sign-ins vs bcrypt
 
-- Reference: \`bcrypt-loop $CORES $LOGIN_SECONDS $COST\`, $CORES threads verifying a cost-$COST hash for ${LOGIN_SECONDS} s:
-  **$BCRYPT_RATE verifies/s**.
-- Steward: one registered member; \`wrk -t$LOGIN_CONNECTIONS -c$LOGIN_CONNECTIONS -d${LOGIN_SECONDS}s\` with
-  scripts/bench/lua/login.lua POSTing /account/login (CSRF cookie and token from a GET of the sign-in page).
-  Only 303 answers count: **$LOGIN_COUNT sign-ins, $LOGIN_RATE/s**, median $LOGIN_P50 ms each;
-  $LOGIN_OTHER answers with another status.
-- Ratio: **$LOGIN_RATIO** (target ≥ 0.9).
+- Reference: \`bcrypt-loop $CORES $LOGIN_SECONDS $COST\`, $CORES threads verifying a cost-$COST hash for
+  ${LOGIN_SECONDS} s: **$BCRYPT_RATE verifies/s**.
+- Steward: one registered member; \`wrk -t$LOGIN_CONNECTIONS -c$LOGIN_CONNECTIONS -d${LOGIN_SECONDS}s --timeout 30s\`
+  with scripts/bench/lua/login.lua POSTing /account/login (CSRF cookie and token from a GET of the sign-in page).
+  Only 303 answers count as sign-ins: **$LOGIN_COUNT sign-ins, $LOGIN_RATE/s**; $LOGIN_OTHER answers had another
+  status. Ratio **$LOGIN_RATIO** (target ≥ 0.9).
+
+Answers by status (latency measured per request in login.lua):
+
+| Status | Count | Per second | p50 | p99 | max |
+|---|---|---|---|---|---|
+$(status_rows "$WORK/login.txt")
 
 ## 2. Static file latency under sign-in load
 
-\`${STATIC_CMD[*]/$BASE/http://127.0.0.1:PORT}\`, once idle and once while
-\`wrk -t$OVERLOAD_CONNECTIONS -c$OVERLOAD_CONNECTIONS\` POSTs sign-ins (started ${OVERLOAD_WARMUP} s earlier, so the
-hash queue is full). During the loaded run the machine's CPU was ${MACHINE_BUSY}% busy and Steward used
-$STEWARD_CORES of $CORES cores.
+\`wrk -t1 -c4 -d${STATIC_SECONDS}s --timeout 30s --latency $STATIC_URL\`, once before any sign-in load and once while
+\`wrk -t$OVERLOAD_CONNECTIONS -c$OVERLOAD_CONNECTIONS --timeout 30s\` POSTs sign-ins (started ${OVERLOAD_WARMUP} s
+earlier so that the hash queue is full). During the loaded run the machine's CPU was ${MACHINE_BUSY}% busy and
+Steward used $STEWARD_CORES of its $CORES cores.
 
-| /css/site.css | p50 | p99 | requests/s |
-|---|---|---|---|
-| idle | $IDLE_P50 ms | $IDLE_P99 ms | $IDLE_RPS |
-| sign-ins saturating the CPU | $LOADED_P50 ms | $LOADED_P99 ms | $LOADED_RPS |
+| /css/site.css | answers | p50 | p99 | requests/s |
+|---|---|---|---|---|
+| idle | $IDLE_COUNT | $IDLE_P50 ms | $IDLE_P99 ms | $IDLE_RPS |
+| sign-ins saturating the CPU | $LOADED_COUNT | $LOADED_P50_TEXT | $LOADED_P99_TEXT | $LOADED_RPS |
 
-p99 ratio **${STATIC_RATIO}×** (target < 2×). Non-2xx answers to the static requests: $STATIC_BAD.
+p99 ratio **$STATIC_RATIO** (target < 2). Non-2xx answers to the static requests: $STATIC_BAD; socket errors and
+timeouts (30 s): $STATIC_ERRORS.
 
-The $OVERLOAD_CONNECTIONS sign-in connections over ${OVERLOAD_SECONDS} s (latency per status measured in login.lua,
-one connection per wrk thread):
+The sign-in load itself ($OVERLOAD_CONNECTIONS connections, ${OVERLOAD_SECONDS} s; 429 is the refusal when the hash
+queue is full, and must come at once):
 
-| Answer | Count | Per second | p50 | p99 | max |
+| Status | Count | Per second | p50 | p99 | max |
 |---|---|---|---|---|---|
-| 303 signed in | $OVER_303 | $OVER_303_RATE | $OVER_303_P50 ms | | $OVER_303_MAX ms |
-| 429 refused (hash queue full) | $OVER_429 | $OVER_429_RATE | $OVER_429_P50 ms | $OVER_429_P99 ms | $OVER_429_MAX ms |
+$(status_rows "$WORK/overload.txt")
 
-Other statuses: $OVER_OTHER; socket errors: ${OVER_ERRORS:-0}; timeouts (30 s): ${OVER_TIMEOUTS:-0}.
+Socket errors: ${OVER_ERRORS:-0}; requests still unanswered after 30 s: ${OVER_TIMEOUTS:-0}.
 
 ## 3. Home page vs hello-world
 
-\`wrk -t2 -c32 -d${HOME_SECONDS}s --latency\` on GET / of each, one run each, no cookies (so every Steward answer also
-issues a CSRF cookie). Steward's home page is $HOME_BYTES bytes of rendered HTML; hello-world answers 13 bytes.
+\`wrk -t2 -c32 -d${HOME_SECONDS}s --timeout 30s --latency\` on GET / of each, one run each, without cookies (so each Steward answer
+also issues a CSRF cookie). Steward's home page is $HOME_BYTES bytes of rendered HTML; hello-world answers 13 bytes.
 
 | GET / | requests/s | p99 |
 |---|---|---|
 | Steward (all middleware, template rendering) | $HOME_RPS | $HOME_P99 ms |
 | Hummingbird hello-world | $HELLO_RPS | $HELLO_P99 ms |
 
-Ratio **$HOME_RATIO** (target ≥ 0.5). Non-2xx answers or socket errors from Steward: $HOME_BAD.
+Ratio **$HOME_RATIO** (target ≥ 0.5). Non-2xx answers and socket errors from Steward: $HOME_BAD.
 
 ## 4. Memory and start-up
 
 - Idle memory: a fresh \`steward serve\` on the database left by the runs above, VmRSS 5 s after it listens:
-  **$IDLE_RSS_MB MB** (target < 60 MB). For context, the server that ran the load above had VmRSS
+  **$IDLE_RSS_MB MB** (target < 60 MB). For context, the server that carried the load above ended with VmRSS
   $(calc "$LOADED_RSS_KB / 1024") MB and a peak (VmHWM) of $(calc "$LOADED_HWM_KB / 1024") MB.
-- Start-up on the existing database, from process start to the first 200 from GET /healthz (polled every 10 ms,
-  stopped with SIGTERM after each run), scripts/bench/lib/startup.py: runs $STARTUP_RUNS_MS ms;
-  **min $STARTUP_MIN ms, median $STARTUP_MEDIAN ms** (target < 1000 ms). Steward's own \`startup.ms\` log
-  field for the same runs (from the start of \`serve\` to listening): ${SELF_REPORTED:-not logged} ms.
+- Start-up on that existing database, from process start to the first 200 from GET /healthz (polled every 10 ms;
+  stopped with SIGTERM after each run; scripts/bench/lib/startup.py), $STARTUP_RUNS runs: $STARTUP_RUNS_MS ms, so
+  **min $STARTUP_MIN ms, median $STARTUP_MEDIAN ms** (target < 1000 ms). Steward's own \`startup.ms\` log field for
+  the same runs (from the start of \`serve\` to listening): ${SELF_REPORTED:-not logged} ms.
 EOF
 
 say "wrote $REPORT"
-sed -n '/^## Summary/,/^## 1/p' "$REPORT" | head -n -1
+sed -n '/^## Summary/,/^## 1/p' "$REPORT" | sed '$d'

@@ -7,6 +7,7 @@ struct AccountController: Sendable {
     let accounts: AccountService
     let renderer: Renderer
     let cookies: CookieSettings
+    let layouts: LayoutService
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("/account/register", use: registerForm)
@@ -43,9 +44,12 @@ struct AccountController: Sendable {
     @Sendable func register(_ request: Request, context: AppRequestContext) async throws -> Response {
         let profile = ProfileFields.read(context.form)
         let email = context.form.text("email")
+        let consents = accounts.consentChoices.map { ($0.id, context.form.isChecked("consent_" + $0.id)) }
         do {
             let result = try await accounts.register(
-                .init(email: email, profile: profile, password: context.form["password"] ?? ""),
+                .init(
+                    email: email, profile: profile, password: context.form["password"] ?? "",
+                    consents: consents.filter(\.1).map(\.0)),
                 request: info(request, context))
             var response = redirect(.account, flash: .registered)
             try await endSessions(context)
@@ -53,13 +57,14 @@ struct AccountController: Sendable {
             return response
         } catch AccountError.invalid(let errors) {
             return try await renderRegister(
-                context: context, request: request, profile: profile, email: email, errors: errors, status: .badRequest)
+                context: context, request: request, profile: profile, email: email, errors: errors,
+                checked: Set(consents.filter(\.1).map(\.0)), status: .badRequest)
         }
     }
 
     private func renderRegister(
         context: AppRequestContext, request: Request, profile: MemberProfile, email: String, errors: [String: String],
-        status: HTTPResponse.Status = .ok
+        checked: Set<String> = [], status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         var fields = ProfileFields.make(profile, errors: errors)
         fields["email"] = FieldView(
@@ -70,7 +75,13 @@ struct AccountController: Sendable {
             hint: "At least 8 characters. Long passphrases welcome.", autocomplete: "new-password")
         return renderer.page(
             "account/register", title: "Create account",
-            content: FormPage(fields: fields, formError: errors.isEmpty ? nil : "Some fields need attention."),
+            content: FormPage(
+                fields: fields, formError: errors.isEmpty ? nil : "Some fields need attention.",
+                consents: accounts.consentChoices.map {
+                    FieldView(
+                        "consent_" + $0.id, label: $0.label, type: "checkbox", value: "on", hint: $0.description,
+                        required: false, checked: checked.contains($0.id))
+                }),
             layout: try await layout(request, context), status: status)
     }
 
@@ -405,13 +416,7 @@ struct AccountController: Sendable {
     }
 
     func layout(_ request: Request, _ context: AppRequestContext, member: Member? = nil) async throws -> LayoutInput {
-        var viewer = member
-        if viewer == nil, let session = context.member {
-            viewer = try await accounts.member(id: session.memberID)
-        }
-        return LayoutInput(
-            viewerName: viewer?.profile.name, viewerUnverified: viewer.map { !$0.isVerified } ?? false,
-            csrfToken: context.csrfToken, flash: context.flash, path: request.uri.path)
+        try await layouts.input(request, context, member: member)
     }
 
     private func info(_ request: Request, _ context: AppRequestContext) -> RequestInfo {

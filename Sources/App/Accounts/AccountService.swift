@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Policy
 import SQLKit
 import Storage
 import Vault
@@ -25,6 +26,7 @@ struct AccountService: Sendable {
     let clock: any WallClock
     let limits: AccountRateLimits
     let links: SiteLinks
+    let consent: ConsentService
 
     // MARK: Registration
 
@@ -33,6 +35,26 @@ struct AccountService: Sendable {
         var email: String
         var profile: MemberProfile
         var password: String
+        /// Consent purposes and recipients the person ticked.
+        var consents: [String] = []
+    }
+
+    /// A consent the registration form offers: every consent-based purpose and recipient of the live policy.
+    struct ConsentChoice: Sendable {
+        let id: String
+        let label: String
+        let description: String
+    }
+
+    /// The consent checkboxes of the registration form, from the live policy.
+    var consentChoices: [ConsentChoice] {
+        let policy = consent.state.current.policy
+        return policy.consentPurposes.map {
+            .init(id: $0.id, label: $0.consentLabel ?? $0.name, description: $0.description)
+        }
+            + policy.consentRecipients.map {
+                .init(id: $0.id, label: $0.consentLabel ?? "Share my details with \($0.name)", description: $0.purpose)
+            }
     }
 
     /// Creates an account, sends the verification mail and signs the member in.
@@ -76,6 +98,9 @@ struct AccountService: Sendable {
                 now: now, on: db)
             try await audit.record(
                 "account.register", actor: .member(memberID), subject: subjectID, requestID: request.requestID, on: db)
+            try await consent.record(
+                input.consents.map { (id: $0, granted: true) }, subjectID: subjectID, method: .registration,
+                requestID: request.requestID, actor: .member(memberID), on: db)
         }
         let session = try await sessions.create(
             kind: "member", principalID: memberID, lifetime: Self.sessionLifetime, now: now)

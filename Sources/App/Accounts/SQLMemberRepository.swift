@@ -42,6 +42,19 @@ struct SQLMemberRepository: Sendable {
         return key
     }
 
+    /// The member's pseudonymous subject id (no decryption).
+    func subjectID(memberID: String) async throws -> String? {
+        try await database.sql.select().column("subject_id").from("members").where("id", .equal, memberID).first()?
+            .decode(column: "subject_id", as: String.self)
+    }
+
+    /// All member ids.
+    func allIDs() async throws -> [String] {
+        try await database.sql.select().column("id").from("members").all().map {
+            try $0.decode(column: "id", as: String.self)
+        }
+    }
+
     /// The member with this id.
     func find(id: String, on db: (any SQLDatabase)? = nil) async throws -> Member? {
         guard
@@ -118,6 +131,8 @@ struct SQLMemberRepository: Sendable {
         try await db.delete(from: "sessions").where("principal_id", .equal, id).run()
         try await db.delete(from: "security_events").where("subject_id", .equal, subjectID).run()
         try await db.delete(from: "outbox").where("subject_id", .equal, subjectID).run()
+        try await db.delete(from: "consent_records").where("subject_id", .equal, subjectID).run()
+        try await db.delete(from: "policy_notices").where("member_id", .equal, id).run()
         try await db.delete(from: "members").where("id", .equal, id).run()
     }
 

@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Policy
 import SystemPackage
 
 /// Everything Steward is configured with, read once at start-up and validated up front.
@@ -37,6 +38,10 @@ public struct AppConfiguration: Sendable {
     public var maxBodySize: Int
     /// Sign-in attempts allowed per account and per IP address in 15 minutes.
     public var loginLimit: Int
+    /// The policy file (the draft that `steward policy publish` publishes).
+    public var policyFile: String
+    /// Google Analytics measurement id (`G-…`), or nil: GA is optional and loads only after consent.
+    public var gaMeasurementID: String?
 
     /// Whether the site is served over HTTPS (secure, `__Host-` cookies and HSTS).
     public var isHTTPS: Bool { baseURL.scheme == "https" }
@@ -163,6 +168,19 @@ public struct AppConfiguration: Sendable {
             }
         }
 
+        let policyFile = text("policy_file") ?? Self.defaultPolicyFile()
+        if !FileManager.default.fileExists(atPath: policyFile) {
+            problems.append("STEWARD_POLICY_FILE=\(policyFile): no such file; point it at your policy.yaml")
+        }
+
+        let gaMeasurementID = text("ga_measurement_id")
+        if let id = gaMeasurementID,
+            !(id.hasPrefix("G-") && id.count > 3
+                && id.dropFirst(2).allSatisfy { $0.isASCII && ($0.isUppercase || $0.isNumber) })
+        {
+            problems.append("STEWARD_GA_MEASUREMENT_ID=\(id): use a Google Analytics 4 measurement id like G-ABC123XYZ")
+        }
+
         let resourcesDirectory = text("resources_dir") ?? Self.defaultResourcesDirectory()
         if !FileManager.default.fileExists(atPath: resourcesDirectory + "/templates") {
             problems.append(
@@ -174,7 +192,15 @@ public struct AppConfiguration: Sendable {
         return AppConfiguration(
             host: host, port: port, dataDirectory: dataDirectory, databaseURL: databaseURL, masterKey: masterKey,
             smtpURL: smtpURL, baseURL: baseURL, environment: environment, resourcesDirectory: resourcesDirectory,
-            mailFrom: mailFrom, maxBodySize: maxBodySize, loginLimit: loginLimit)
+            mailFrom: mailFrom, maxBodySize: maxBodySize, loginLimit: loginLimit, policyFile: policyFile,
+            gaMeasurementID: gaMeasurementID)
+    }
+
+    /// `policy/policy.yaml` in the working folder when present, else the one beside this source file's package.
+    static func defaultPolicyFile() -> String {
+        if FileManager.default.fileExists(atPath: "policy/policy.yaml") { return "policy/policy.yaml" }
+        return URL(fileURLWithPath: defaultResourcesDirectory()).deletingLastPathComponent()
+            .appendingPathComponent("policy/policy.yaml").path
     }
 
     /// `Resources` in the working folder when present (a checkout or an installed release), else the one beside

@@ -1,4 +1,5 @@
 import Foundation
+import Policy
 import SMTP
 import SQLKit
 import Storage
@@ -18,6 +19,20 @@ struct OutgoingMail {
     let model: [String: Any]
     /// What kind of message this is, for the console (`account.verify`, `staff.invite`, …).
     let kind: String
+    /// The policy purpose the address is used for; the policy must let it use contact data.
+    var purpose: String = "service"
+}
+
+/// Why the outbox refused a message.
+enum OutboxError: Error, CustomStringConvertible {
+    /// The policy does not let this purpose use e-mail addresses.
+    case purposeNotAllowed(String)
+
+    var description: String {
+        switch self {
+        case .purposeNotAllowed(let purpose): "the policy does not let purpose \(purpose) use contact data"
+        }
+    }
 }
 
 /// Every e-mail goes through the outbox: rendered, sealed and stored, then delivered by a durable job.
@@ -34,8 +49,13 @@ public struct Outbox: Sendable {
     private let clock: any WallClock
     private let from: String
     private let domain: String
+    private let policy: PolicyState
 
-    init(renderer: Renderer, keyring: Keyring, queue: SQLJobQueue, clock: any WallClock, from: String, domain: String) {
+    init(
+        renderer: Renderer, keyring: Keyring, queue: SQLJobQueue, clock: any WallClock, from: String, domain: String,
+        policy: PolicyState
+    ) {
+        self.policy = policy
         self.renderer = renderer
         self.keyring = keyring
         self.queue = queue
@@ -53,6 +73,9 @@ public struct Outbox: Sendable {
     func enqueue(_ mail: OutgoingMail, sealedFor subject: (id: String, key: DataKey)?, on db: any SQLDatabase)
         async throws
     {
+        guard policy.current.policy.purpose(mail.purpose)?.categories.contains("contact") == true else {
+            throw OutboxError.purposeNotAllowed(mail.purpose)
+        }
         let now = clock.milliseconds
         let id = UUID().uuidString.lowercased()
         var model = mail.model

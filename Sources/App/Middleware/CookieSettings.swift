@@ -12,6 +12,7 @@ struct CookieSettings: Sendable {
     var remember: String { name("steward_remember") }
     var csrf: String { name("steward_csrf") }
     var flash: String { name("steward_flash") }
+    var consent: String { name("steward_consent") }
 
     private func name(_ base: String) -> String { secure ? "__Host-" + base : base }
 

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// Security headers on every answer: a CSP without inline script, no framing, no sniffing, a strict referrer
@@ -11,11 +12,24 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
         + "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 
+    /// A header a page sets when it loads Google Analytics (after consent); never sent to the browser.
+    static let thirdPartyMarker = HTTPField.Name("X-Steward-Third-Party")!
+
+    /// The CSP of a page that loads Google Analytics: its hosts are allowed there and nowhere else.
+    static let contentSecurityPolicyWithAnalytics =
+        "default-src 'self'; script-src 'self' https://www.googletagmanager.com; style-src 'self'; "
+        + "img-src 'self' data: https://*.google-analytics.com https://*.googletagmanager.com; font-src 'self'; "
+        + "connect-src 'self' https://*.google-analytics.com https://*.analytics.google.com "
+        + "https://*.googletagmanager.com; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
         var response = try await next(request, context)
+        let analytics = response.headers[Self.thirdPartyMarker] != nil
+        response.headers[Self.thirdPartyMarker] = nil
         Self.apply(to: &response.headers, isHTTPS: isHTTPS)
+        if analytics { response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicyWithAnalytics }
         return response
     }
 

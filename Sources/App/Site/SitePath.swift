@@ -21,6 +21,10 @@ enum SitePath: Sendable {
     case adminTOTPVerify
     case adminOutbox
     case adminStaff
+    case privacy
+    case privacyVersions
+    case cookies
+    case accountPrivacy
 
     /// The path with its query.
     var path: String {
@@ -48,6 +52,10 @@ enum SitePath: Sendable {
         case .adminTOTPVerify: "/admin/totp"
         case .adminOutbox: "/admin/outbox"
         case .adminStaff: "/admin/staff"
+        case .privacy: "/privacy"
+        case .privacyVersions: "/privacy/versions"
+        case .cookies: "/cookies"
+        case .accountPrivacy: "/account/privacy"
         }
     }
 

@@ -30,6 +30,30 @@ struct LayoutView {
         let message: String
     }
 
+    struct BannerCategory {
+        let id: String
+        let label: String
+        let description: String
+        let checked: Bool
+    }
+
+    struct BannerView {
+        let categories: [BannerCategory]
+        let gpc: Bool
+        let returnTo: String
+    }
+
+    struct AnalyticsView {
+        let measurementID: String
+    }
+
+    struct PolicyNoticeView {
+        let version: Int
+        let date: String
+        let changes: [String]
+        let hasSuspended: Bool
+    }
+
     let title: String
     let site: SiteView
     let viewer: ViewerView?
@@ -37,6 +61,12 @@ struct LayoutView {
     let flash: FlashView?
     let currentPath: String
     let nav: [NavItem]
+    let banner: BannerView?
+    let analytics: AnalyticsView?
+    /// Set when Google Analytics is configured and the browser sends no GPC signal, so the page's script can load
+    /// it right after the visitor accepts analytics (never before).
+    let gaMeasurementID: String?
+    let policyNotice: PolicyNoticeView?
 }
 
 /// A form field as the `partials/field` template renders it.

@@ -10,15 +10,19 @@ public struct Renderer: Sendable {
         "account/register", "account/login", "account/verify", "account/profile", "account/email",
         "account/password", "account/reset", "account/reset-confirm", "account/delete",
         "admin/setup", "admin/login", "admin/totp-setup", "admin/totp-verify", "admin/dashboard", "admin/outbox",
-        "admin/staff",
+        "admin/staff", "policy/privacy", "policy/versions", "policy/cookies", "account/privacy",
+        "emails/policy-changed.html", "emails/policy-changed.txt", "partials/cookie-banner", "partials/policy-notice",
     ]
 
     private let library: MustacheLibrary
-    let site: SiteProfile
+    private let siteProvider: @Sendable () -> SiteProfile
 
-    /// Loads every template under `directory`.
+    /// The company as the live policy names it.
+    var site: SiteProfile { siteProvider() }
+
+    /// Loads every template under `directory`; `site` supplies the company shown on every page.
     /// - Throws: ``TemplateError`` naming a template that fails to parse or is missing.
-    public init(directory: String, site: SiteProfile, extraRequired: [String] = []) async throws {
+    init(directory: String, extraRequired: [String] = [], site: @escaping @Sendable () -> SiteProfile) async throws {
         do {
             library = try await MustacheLibrary(directory: directory)
         } catch let error as MustacheLibrary.ParserError {
@@ -27,7 +31,7 @@ public struct Renderer: Sendable {
         for name in Self.required + extraRequired where library.getTemplate(named: name) == nil {
             throw TemplateError.missing(name)
         }
-        self.site = site
+        self.siteProvider = site
     }
 
     /// Renders a template with a view model.
@@ -70,6 +74,10 @@ public struct Renderer: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
+        if layout.analyticsMeasurementID != nil || layout.gaMeasurementID != nil {
+            // Read (and removed) by SecurityHeadersMiddleware to allow Google's hosts in this page's CSP only.
+            headers[SecurityHeadersMiddleware.thirdPartyMarker] = "google-analytics"
+        }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 }
@@ -82,6 +90,10 @@ struct LayoutInput {
     var csrfToken: String
     var flash: Flash?
     var path: String
+    var banner: LayoutView.BannerView?
+    var analyticsMeasurementID: String?
+    var gaMeasurementID: String?
+    var policyNotice: LayoutView.PolicyNoticeView?
 
     func view(title: String, site: SiteProfile) -> LayoutView {
         let year = String(Calendar(identifier: .gregorian).component(.year, from: Date()))
@@ -99,7 +111,11 @@ struct LayoutInput {
             csrfToken: csrfToken,
             flash: flash.map { .init(kind: $0.kind, message: $0.message) },
             currentPath: path,
-            nav: nav)
+            nav: nav,
+            banner: banner,
+            analytics: analyticsMeasurementID.map { .init(measurementID: $0) },
+            gaMeasurementID: gaMeasurementID,
+            policyNotice: policyNotice)
     }
 }
 

@@ -1,8 +1,9 @@
 import Foundation
+import Policy
 
 /// The company that runs the site (the data controller), as shown in the header, footer and e-mails.
 ///
-/// The policy file will supply these facts; until then the demo company's are built in.
+/// Its facts come from the live policy, so the footer and the policy can never disagree.
 public struct SiteProfile: Sendable {
     public var name: String
     public var tagline: String
@@ -12,14 +13,14 @@ public struct SiteProfile: Sendable {
     public var country: String
     public var email: String
 
-    /// The demo site Steward ships with.
-    public static let demo = SiteProfile(
-        name: "7Contact Solutions",
-        tagline: "Customer conversations, handled with care",
-        street: "Example Street 1",
-        postalCode: "1000",
-        city: "Brussels",
-        country: "Belgium",
-        email: "privacy@7contact.example"
-    )
+    /// The controller named by a policy.
+    init(policy: PrivacyPolicy) {
+        name = policy.controller.name
+        tagline = "Customer conversations, handled with care"
+        street = policy.controller.street
+        postalCode = policy.controller.postalCode
+        city = policy.controller.city
+        country = policy.controller.country
+        email = policy.controller.email
+    }
 }

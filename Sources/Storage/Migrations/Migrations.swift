@@ -11,5 +11,6 @@ public enum Migrations {
         CreateAuditLogTables(),
         CreateStaffTables(),
         CreateOutboxTable(),
+        CreatePolicyTables(),
     ]
 }

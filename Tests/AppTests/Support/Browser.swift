@@ -8,6 +8,8 @@ final class Browser {
     var cookies: [String: String] = [:]
     var csrf = ""
     var userAgent = "Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0"
+    /// Headers sent with every request (e.g. `Sec-GPC: 1`).
+    var extraHeaders: HTTPFields = [:]
 
     init(_ client: any TestClientProtocol) {
         self.client = client
@@ -41,6 +43,7 @@ final class Browser {
 
     private func send(_ path: String, method: HTTPRequest.Method, body: String?) async throws -> Page {
         var headers: HTTPFields = [.userAgent: userAgent]
+        headers.append(contentsOf: extraHeaders)
         if !cookies.isEmpty {
             headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ")
         }

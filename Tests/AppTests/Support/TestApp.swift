@@ -32,11 +32,20 @@ struct TestApp {
             admin = database
             environment["STEWARD_DATABASE_URL"] = url
         }
-        let configuration = try await AppConfiguration.load(environment: environment)
         let clock = FakeWallClock(Date())
-        let services = try await AppServices.make(
-            configuration: configuration, clock: clock, passwordCost: 4, logger: logger, searchPath: schema.map { [$0] }
-        )
+        let services: AppServices
+        do {
+            let configuration = try await AppConfiguration.load(environment: environment)
+            services = try await AppServices.make(
+                configuration: configuration, clock: clock, passwordCost: 4, logger: logger,
+                searchPath: schema.map { [$0] })
+        } catch {
+            if let schema, let admin {
+                try? await admin.sql.raw("DROP SCHEMA \(unsafeRaw: schema) CASCADE").run()
+                await admin.shutdown()
+            }
+            throw error
+        }
         let app = TestApp(services: services, clock: clock, dataDirectory: folder)
         do {
             let result = try await body(app)

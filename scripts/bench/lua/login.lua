@@ -51,8 +51,8 @@ function init(args)
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = "steward_csrf=" .. setting("BENCH_CSRF_COOKIE"),
   }, body)
-  -- latencies[status] = { ms, ms, … }; read back by done() through thread:get().
-  latencies = {}
+  -- One entry per answer, in two flat arrays: wrk's thread:get() cannot copy nested tables (it crashes).
+  statuses, latencies, answers = {}, {}, 0
   sent_at = nil
 end
 
@@ -62,15 +62,9 @@ function request()
 end
 
 function response(status, headers, body)
-  local key = tostring(status)
-  local list = latencies[key]
-  if list == nil then
-    list = {}
-    latencies[key] = list
-  end
-  if sent_at ~= nil then
-    list[#list + 1] = now_ms() - sent_at
-  end
+  answers = answers + 1
+  statuses[answers] = status
+  latencies[answers] = sent_at and (now_ms() - sent_at) or 0
   sent_at = nil
 end
 
@@ -84,11 +78,12 @@ end
 function done(summary, latency, requests)
   local merged = {}
   for _, thread in ipairs(threads) do
-    local per_status = thread:get("latencies")
-    for status, list in pairs(per_status or {}) do
-      local into = merged[status] or {}
-      for _, ms in ipairs(list) do into[#into + 1] = ms end
-      merged[status] = into
+    local codes, times = thread:get("statuses"), thread:get("latencies")
+    for i = 1, thread:get("answers") do
+      local key = tostring(codes[i])
+      local into = merged[key] or {}
+      into[#into + 1] = times[i]
+      merged[key] = into
     end
   end
   local seconds = summary.duration / 1e6

@@ -4,14 +4,15 @@ import Synchronization
 
 // Verifies one bcrypt hash in a loop on N threads for D seconds and prints the rate, the ceiling Steward's
 // sign-ins are compared with. Usage: bcrypt-loop [threads (default: cores)] [seconds (default 20)] [cost (default 12)]
-let arguments = CommandLine.arguments.dropFirst().map { Int($0) }
-guard arguments.allSatisfy({ ($0 ?? 0) > 0 }) else {
-    FileHandle.standardError.write(Data("usage: bcrypt-loop [threads] [seconds] [cost]\n".utf8))
+let given = CommandLine.arguments.dropFirst().compactMap { Int($0) }.filter { $0 > 0 }
+let arguments = given + [ProcessInfo.processInfo.activeProcessorCount, 20, 12].dropFirst(given.count)
+guard given.count == CommandLine.arguments.count - 1, arguments.count == 3, (4...31).contains(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: bcrypt-loop [threads] [seconds] [cost 4…31]\n".utf8))
     exit(2)
 }
-let threadCount = arguments.count > 0 ? arguments[0]! : ProcessInfo.processInfo.activeProcessorCount
-let seconds = arguments.count > 1 ? arguments[1]! : 20
-let cost = UInt8(arguments.count > 2 ? arguments[2]! : 12)
+let threadCount = arguments[0]
+let seconds = arguments[1]
+let cost = UInt8(arguments[2])
 
 // Steward verifies the base64 SHA-256 of the password (44 ASCII characters); use an input of the same length.
 let password = String(repeating: "p", count: 44)

@@ -1,0 +1,175 @@
+import Foundation
+import Hummingbird
+import Policy
+import SQLKit
+import Storage
+
+/// `/account/privacy`: the member's consents (changed with one click), what is held about them, why and until
+/// when, their consent history with downloadable receipts; and the acknowledgement of policy notices.
+struct PrivacyDashboardController: Sendable {
+    let accounts: AccountService
+    let consent: ConsentService
+    let state: PolicyState
+    let renderer: Renderer
+    let layouts: LayoutService
+    let database: Database
+
+    struct Page {
+        struct Consent {
+            let id: String
+            let name: String
+            let label: String
+            let description: String
+            let state: String
+            let stateLabel: String
+            let since: String
+            let actionLabel: String
+            let actionValue: String
+        }
+        struct HeldData {
+            let category: String
+            let fields: String
+            let purposes: String
+            let keptUntil: String
+        }
+        struct HistoryRow {
+            let id: String
+            let when: String
+            let purposeName: String
+            let state: String
+            let method: String
+            let version: Int
+            let receiptHref: String
+        }
+        let consents: [Consent]
+        let gpc: Bool
+        let data: [HeldData]
+        let history: [HistoryRow]
+        /// Days within which data requests are answered, from the policy.
+        let deadlineDays: Int
+    }
+
+    func addRoutes(to router: Router<AppRequestContext>) {
+        router.get("/account/privacy", use: dashboard)
+        router.post("/account/privacy/consents", use: change)
+        router.get("/account/privacy/receipts/:id", use: receipt)
+        router.post("/account/notices/ack", use: acknowledge)
+    }
+
+    @Sendable func dashboard(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let member = try await requireMember(request, context)
+        let items = try await consent.overview(subjectID: member.subjectID, gpc: context.gpc)
+        let policy = state.current.policy
+        let consents = items.map { item -> Page.Consent in
+            let state: String
+            let stateLabel: String
+            let action: (String, String)
+            if item.isBlockedByGPC {
+                (state, stateLabel, action) = ("blocked", "Off: your browser's Global Privacy Control", ("", ""))
+            } else if item.isSuspended {
+                (state, stateLabel, action) = ("suspended", "Paused: the policy changed", ("Consent again", "grant"))
+            } else if item.isActive {
+                (state, stateLabel, action) = ("on", "Given", ("Withdraw", "withdraw"))
+            } else {
+                (state, stateLabel, action) = ("off", "Not given", ("Give consent", "grant"))
+            }
+            return Page.Consent(
+                id: item.id, name: item.name, label: item.label, description: item.description, state: state,
+                stateLabel: stateLabel, since: item.grant.map { AccountService.format($0.at) } ?? "",
+                actionLabel: action.0, actionValue: action.1)
+        }
+        let names = Dictionary(uniqueKeysWithValues: items.map { ($0.id, $0.name) })
+        let history = try await consent.history(subjectID: member.subjectID).map { record in
+            Page.HistoryRow(
+                id: record.id, when: AccountService.format(record.createdAt),
+                purposeName: names[record.purpose] ?? record.purpose, state: record.granted ? "Given" : "Withdrawn",
+                method: Self.describe(method: record.method), version: record.policyVersion,
+                receiptHref: "/account/privacy/receipts/\(record.id)")
+        }
+        let data = policy.categories.filter(\.personal).compactMap { category -> Page.HeldData? in
+            let labels = PersonalDataRegistry.labels(of: category.id)
+            guard !labels.isEmpty else { return nil }
+            let purposes = policy.purposes.filter { $0.categories.contains(category.id) }.map(\.name)
+            return Page.HeldData(
+                category: category.name, fields: labels.joined(separator: ", "),
+                purposes: purposes.joined(separator: ", "),
+                keptUntil: RetentionWording.describe(policy.retention(for: category.id)))
+        }
+        return renderer.page(
+            "account/privacy", title: "Privacy & consents",
+            content: Page(
+                consents: consents, gpc: context.gpc, data: data, history: history,
+                deadlineDays: policy.requests.deadlineDays),
+            layout: try await layouts.input(request, context, member: member))
+    }
+
+    @Sendable func change(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let member = try await requireMember(request, context)
+        let purpose = context.form.text("purpose")
+        let granted = context.form.text("action") == "grant"
+        let snapshot = state.current
+        let known = snapshot.policy.consentPurposes.map(\.id) + snapshot.policy.consentRecipients.map(\.id)
+        guard known.contains(purpose) else { throw HTTPError(.badRequest, message: "There is no such consent.") }
+        if granted && context.gpc && snapshot.gpcPurposes.contains(purpose) {
+            throw HTTPError(
+                .conflict,
+                message:
+                    "Your browser sends a Global Privacy Control signal, which says no to this. Turn it off to give consent."
+            )
+        }
+        try await consent.record(
+            [(id: purpose, granted: granted)], subjectID: member.subjectID, method: .settings,
+            requestID: context.requestID, actor: .member(member.id))
+        return Response(status: .seeOther, headers: [.location: SitePath.accountPrivacy.path])
+    }
+
+    @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let member = try await requireMember(request, context)
+        let id = context.parameters.get("id") ?? ""
+        guard
+            let receipt = try await consent.receipt(
+                recordID: id, subjectID: member.subjectID, subjectEmail: member.email)
+        else { throw HTTPError(.notFound) }
+        let data = try JSONSerialization.data(withJSONObject: receipt, options: [.prettyPrinted, .sortedKeys])
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/json; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"consent-receipt-\(id).json\"",
+                .cacheControl: "no-store",
+            ],
+            body: .init(byteBuffer: .init(bytes: data)))
+    }
+
+    @Sendable func acknowledge(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let member = try await requireMember(request, context)
+        let version = Int(context.form.text("version")) ?? 0
+        let now = consent.clock.milliseconds
+        try await database.sql.update("policy_notices").set("acknowledged_at", to: now).set("updated_at", to: now)
+            .where("member_id", .equal, member.id).where("version", .lessThanOrEqual, version)
+            .where("acknowledged_at", .is, SQLLiteral.null).run()
+        let back = request.headers[.referer].flatMap { URL(string: $0)?.path }.flatMap {
+            SitePath.isLocal($0) ? $0 : nil
+        }
+        return Response(status: .seeOther, headers: [.location: back ?? SitePath.account.path])
+    }
+
+    private func requireMember(_ request: Request, _ context: AppRequestContext) async throws -> Member {
+        guard let session = context.member, let member = try await accounts.member(id: session.memberID) else {
+            throw RedirectError(location: SitePath.login(next: request.uri.path).path)
+        }
+        return member
+    }
+
+    static func describe(method: String) -> String {
+        switch method {
+        case "registration": "When you registered"
+        case "settings": "On this page"
+        case "banner": "Cookie banner"
+        case "gpc": "Global Privacy Control signal"
+        case "import": "Imported"
+        case "subscription": "Subscription"
+        default: method
+        }
+    }
+}
