@@ -71,10 +71,10 @@ def test_migrate_admin_create_and_audit_verify(steward_binary: Path, tmp_path: P
 
     # A changed entry is named
     with sqlite3.connect(database) as connection:
-        connection.execute("UPDATE audit_log SET details = '{\"role\":\"owner\"}' WHERE sequence = 2")
+        connection.execute("UPDATE audit_log SET details = '{\"role\":\"owner\"}' WHERE sequence = 3")
     changed = run(steward_binary, "audit", "verify", data_dir=tmp_path)
     assert changed.returncode == 1
-    assert "entry 2" in changed.stdout and "changed" in changed.stdout, changed.stdout
+    assert "entry 3" in changed.stdout and "changed" in changed.stdout, changed.stdout
 
 
 @pytest.mark.parametrize("tamper, expected", [
@@ -94,3 +94,27 @@ def test_audit_verify_names_removed_and_reordered_entries(
     assert result.returncode == 1
     assert expected in result.stdout, result.stdout
     assert "entry " in result.stdout
+
+
+def test_a_broken_policy_is_reported_in_full_and_serve_refuses_it(steward_binary: Path, tmp_path: Path) -> None:
+    shipped = (Path(__file__).resolve().parent.parent / "policy" / "policy.yaml").read_text(encoding="utf-8")
+    broken = shipped.replace("categories: [contact, identity]", "categories: [contact, nonsense]", 1).replace(
+        "deadlineDays: 14", "deadlineDays: 45"
+    )
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(broken, encoding="utf-8")
+
+    checked = subprocess.run(
+        [str(steward_binary), "policy", "check", str(policy)], capture_output=True, text=True, timeout=30
+    )
+    assert checked.returncode == 1
+    lines = [line for line in checked.stderr.splitlines() if line.startswith(str(policy) + ":")]
+    assert len(lines) == 2, checked.stderr
+    assert any("'nonsense'" in line for line in lines)
+    assert any("deadlineDays" in line and "45" in line for line in lines)
+    for line in lines:
+        assert line.split(":")[1].isdigit(), f"no line number in {line!r}"
+
+    served = run(steward_binary, "serve", "--port", "0", data_dir=tmp_path / "data", env={"STEWARD_POLICY_FILE": str(policy)})
+    assert served.returncode != 0
+    assert "'nonsense'" in served.stderr and "deadlineDays" in served.stderr, served.stderr

@@ -61,7 +61,11 @@ extension PolicyDiff {
 
     /// Whether the banner must ask again; see ``requiresNewCookieChoice``.
     static func cookieChoiceChanged(_ old: PrivacyPolicy, _ new: PrivacyPolicy, changedConsent: [String]) -> Bool {
-        if old.cookies.filter({ !$0.essential }) != new.cookies.filter({ !$0.essential }) { return true }
+        func nonEssential(_ policy: PrivacyPolicy) -> [String: CookieDeclaration] {
+            Dictionary(
+                policy.cookies.filter { !$0.essential }.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        }
+        if nonEssential(old) != nonEssential(new) { return true }
         let oldConsent = Set(old.consentPurposes.map(\.id) + old.consentRecipients.map(\.id))
         let newConsent = Set(new.consentPurposes.map(\.id) + new.consentRecipients.map(\.id))
         return oldConsent != newConsent || !changedConsent.isEmpty

@@ -111,6 +111,7 @@ extension PolicyParser {
         return email
     }
 
+    /// The keys of the controller section.
     static let controllerKeys = ["name", "street", "postalCode", "city", "country", "email", "website"]
 
     /// Reads the controller's details.
@@ -128,6 +129,7 @@ extension PolicyParser {
             website: website)
     }
 
+    /// The keys a category may have.
     static let categoryKeys = ["id", "name", "description", "personal", "examples"]
 
     /// Reads a data category.
@@ -140,6 +142,7 @@ extension PolicyParser {
             examples: texts("examples", in: entries, required: false) ?? [])
     }
 
+    /// The keys a purpose may have.
     static let purposeKeys = [
         "id", "name", "description", "legalBasis", "categories", "requiresConsent", "consentLabel",
     ]
@@ -168,6 +171,7 @@ extension PolicyParser {
             requiresConsent: requiresConsent ?? false, consentLabel: label)
     }
 
+    /// The keys a retention rule may have.
     static let retentionKeys = ["category", "rule", "event", "thenMaxDays", "days", "reason", "description"]
 
     /// Reads a retention rule: `rule` names the kind, the other keys are its parameters.
@@ -203,6 +207,7 @@ extension PolicyParser {
         return RetentionRule(category: category, rule: kind ?? .daysAfterCollection(1), description: description)
     }
 
+    /// The keys a recipient may have.
     static let recipientKeys = [
         "id", "name", "address", "role", "purpose", "receives", "serves", "requiresConsent", "consentLabel",
         "privacyPolicyURL", "transfersOutsideEEA",
@@ -232,6 +237,7 @@ extension PolicyParser {
         return recipient
     }
 
+    /// The keys a cookie may have.
     static let cookieKeys = [
         "name", "kind", "lifetimeDays", "purpose", "essential", "description", "provider", "category",
     ]
@@ -289,6 +295,7 @@ extension PolicyParser {
             category: category ?? "essential")
     }
 
+    /// The keys of the analytics section.
     static let analyticsKeys = ["collects", "purpose", "cookieless", "rawEventRetentionDays"]
 
     /// Reads the non-personal analytics declaration.
@@ -302,6 +309,7 @@ extension PolicyParser {
             collects: collects, purpose: purpose, cookieless: cookieless, rawEventRetentionDays: days)
     }
 
+    /// The keys of the requests section.
     static let requestsKeys = ["deadlineDays", "contactEmail"]
 
     /// Reads how requests are answered; the deadline must be 1 to 30 days.

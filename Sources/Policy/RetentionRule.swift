@@ -11,6 +11,10 @@ public struct RetentionRule: Sendable, Equatable, Codable {
 
         /// The names the policy file uses for the kinds, in the order operators should read them.
         static let names = ["until_event", "days_after_collection", "legal_hold"]
+
+        /// The rule in the policy page's words, completing "kept …": "until you close your account, then at most
+        /// 365 days", "for 90 days after we record it", "as long as the law requires (bookkeeping law)".
+        public var plainWords: String { Wording.retention(self) }
     }
 
     /// The category id the rule applies to.

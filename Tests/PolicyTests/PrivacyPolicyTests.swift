@@ -117,4 +117,24 @@ import Testing
             try JSONDecoder().decode(RetentionRule.self, from: Data(json.utf8))
         }
     }
+
+    @Test func retentionRulesHavePlainWords() {
+        // Given one rule of each kind
+        let rules: [RetentionRule.Kind] = [
+            .untilEvent(event: "account_closure", thenMaxDays: 365), .untilEvent(event: "unsubscribe", thenMaxDays: 1),
+            .untilEvent(event: "contract_end", thenMaxDays: 30), .daysAfterCollection(90),
+            .legalHold(reason: "bookkeeping law."),
+        ]
+
+        // When they are put into words
+        let words = rules.map(\.plainWords)
+
+        // Then each reads as the end of "kept …"
+        #expect(
+            words == [
+                "until you close your account, then at most 365 days", "until you unsubscribe, then at most 1 day",
+                "until contract end, then at most 30 days", "for 90 days after we record it",
+                "as long as the law requires (bookkeeping law)",
+            ])
+    }
 }

@@ -58,7 +58,7 @@ struct ConsentService: Sendable {
             if existing == nil && !change.granted && method != .gpc && method != .banner { continue }
             let id = try await repository.insert(
                 subjectID: subjectID, purpose: change.id, granted: change.granted,
-                policyVersion: snapshot.policy.version, policyHash: snapshot.policy.contentHash,
+                policyVersion: snapshot.policy.version, policyHash: snapshot.contentHash,
                 method: method.rawValue,
                 requestID: requestID, now: now, on: db)
             now += 1

@@ -6,6 +6,8 @@ import Synchronization
 /// newer version is published (by this process or another instance).
 struct PolicySnapshot: Sendable {
     let policy: PrivacyPolicy
+    /// The policy's content hash, computed once (consent records carry it).
+    let contentHash: String
     let document: PolicyDocument
     let engine: ConsentEngine
     /// For each consent purpose or recipient, the version in which its meaning last changed.
@@ -21,6 +23,7 @@ struct PolicySnapshot: Sendable {
 
     init(versions: [PublishedVersion], policy: PrivacyPolicy) {
         self.policy = policy
+        contentHash = policy.contentHash
         self.versions = versions
         document = PolicyDocument(policy)
         var revisions: [String: Int] = [:]

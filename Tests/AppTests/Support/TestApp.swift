@@ -13,6 +13,7 @@ struct TestApp {
     let clock: FakeWallClock
     let dataDirectory: URL
 
+    @discardableResult
     static func with<T>(
         environment extra: [String: String] = [:], _ body: (TestApp) async throws -> T
     ) async throws -> T {
