@@ -200,10 +200,10 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorPageMiddleware(renderer: services.renderer))
     router.add(
-        middleware: FileMiddleware(
-            services.configuration.resourcesDirectory + "/public",
-            cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]),
-            searchForIndexHtml: false))
+        middleware: StaticFilesMiddleware(
+            files: FileMiddleware(
+                services.configuration.resourcesDirectory + "/public",
+                cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]), searchForIndexHtml: false)))
     router.add(
         middleware: SessionMiddleware(
             sessions: services.accounts.sessions, accounts: services.accounts, cookies: services.cookies,

@@ -101,3 +101,40 @@ import Testing
         }
     }
 }
+
+@Suite struct PageCacheTests {
+    @Test func aCachedPageCarriesEachVisitorsOwnCSRFToken() async throws {
+        try await TestApp.with { app in
+            try await app.test { client in
+                // Given two visitors without cookies reading the cached home page
+                let first = Browser(client)
+                let second = Browser(client)
+                try await first.get("/")
+                try await second.get("/")
+                // Then each page carries a different token, valid only with its own cookie
+                #expect(first.csrf != second.csrf)
+                #expect(!first.csrf.isEmpty)
+                #expect(try await first.post("/consent", ["choice": "none", "returnTo": "/"]).status == .seeOther)
+                let swapped = Browser(client)
+                swapped.cookies = second.cookies
+                swapped.csrf = first.csrf
+                #expect(try await swapped.post("/consent", ["choice": "none"]).status == .forbidden)
+            }
+        }
+    }
+
+    @Test func aSignedInMembersPageIsNeverServedFromTheCache() async throws {
+        try await TestApp.with { app in
+            try await app.test { client in
+                let anonymous = Browser(client)
+                try await anonymous.get("/")
+                let member = Browser(client)
+                try await member.get("/account/register")
+                try await member.post("/account/register", AccountFlowTests.profile)
+                let home = try await member.get("/")
+                #expect(home.body.contains("Log out"))
+                #expect(!(try await anonymous.get("/").body.contains("Log out")))
+            }
+        }
+    }
+}

@@ -490,12 +490,17 @@ struct AccountService: Sendable {
 
     /// A UTC timestamp for e-mails and pages.
     static func format(_ milliseconds: Int64) -> String {
+        timestampFormatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
+    // Formatting with a shared DateFormatter is thread-safe; creating one per call is what is slow.
+    private static let timestampFormatter: DateFormatter = {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_GB")
         formatter.timeZone = TimeZone(identifier: "UTC")
         formatter.dateFormat = "d MMM yyyy, HH:mm 'UTC'"
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-    }
+        return formatter
+    }()
 }
 
 /// The rate limiters of the account endpoints.

@@ -31,7 +31,8 @@ struct PolicyController: Sendable {
                 }),
             toc: document.sections.map { .init(id: $0.id, heading: $0.heading) })
         return renderer.page(
-            "policy/privacy", title: "Privacy policy", content: page, layout: try await layouts.input(request, context))
+            "policy/privacy", title: "Privacy policy", content: page, layout: try await layouts.input(request, context),
+            cacheKey: "v\(document.version)")
     }
 
     @Sendable func privacyJSON(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -49,7 +49,8 @@ struct SiteController: Sendable {
                         "Your details are encrypted, kept only as long as needed, and yours to see, correct or delete."),
             ])
         return renderer.page(
-            "site/home", title: "Home", content: page, layout: try await accounts.layout(request, context))
+            "site/home", title: "Home", content: page, layout: try await accounts.layout(request, context),
+            cacheKey: "home")
     }
 
     @Sendable func health(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -15,6 +15,7 @@ public struct Renderer: Sendable {
     ]
 
     private let library: MustacheLibrary
+    private let pageCache = PageCache(capacity: 128)
     private let siteProvider: @Sendable () -> SiteProfile
 
     /// The company as the live policy names it.
@@ -54,15 +55,7 @@ public struct Renderer: Sendable {
         }
     }
 
-    /// Whether a template exists.
-    func has(_ name: String) -> Bool {
-        library.getTemplate(named: name) != nil
-    }
-
-    /// Renders a page: the page's own view model merged with the layout's keys.
-    func page(
-        _ name: String, title: String, content: Any, layout: LayoutInput, status: HTTPResponse.Status = .ok
-    ) -> Response {
+    private func render(_ name: String, title: String, content: Any, layout: LayoutInput) -> String {
         var context: [String: Any] = [:]
         if let dictionary = content as? [String: Any] {
             context = dictionary
@@ -70,7 +63,38 @@ public struct Renderer: Sendable {
             Self.merge(content, into: &context)
         }
         Self.merge(layout.view(title: title, site: site), into: &context)
-        let html = library.render(context, withTemplate: name) ?? ""
+        return library.render(context, withTemplate: name) ?? ""
+    }
+
+    /// Whether a template exists.
+    func has(_ name: String) -> Bool {
+        library.getTemplate(named: name) != nil
+    }
+
+    /// Renders a page: the page's own view model merged with the layout's keys.
+    ///
+    /// - Parameter cacheKey: For pages whose content depends only on the key (the home page, the policy): an
+    ///   anonymous visitor's page is rendered once per key and layout variant and reused, with this request's
+    ///   CSRF token put in. Pages for a signed-in person or with a one-time message are never cached.
+    func page(
+        _ name: String, title: String, content: @autoclosure () -> Any, layout: LayoutInput,
+        status: HTTPResponse.Status = .ok, cacheKey: String? = nil
+    ) -> Response {
+        let html: String
+        if let cacheKey, let variant = layout.cacheVariant {
+            let key = name + "|" + cacheKey + "|" + variant
+            if let cached = pageCache.get(key) {
+                html = cached.replacingOccurrences(of: PageCache.csrfPlaceholder, with: layout.csrfToken)
+            } else {
+                var template = layout
+                template.csrfToken = PageCache.csrfPlaceholder
+                let rendered = render(name, title: title, content: content(), layout: template)
+                pageCache.set(key, rendered)
+                html = rendered.replacingOccurrences(of: PageCache.csrfPlaceholder, with: layout.csrfToken)
+            }
+        } else {
+            html = render(name, title: title, content: content(), layout: layout)
+        }
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -95,8 +119,18 @@ struct LayoutInput {
     var gaMeasurementID: String?
     var policyNotice: LayoutView.PolicyNoticeView?
 
+    /// What distinguishes one anonymous layout from another, or nil when the page is personal (never cached).
+    var cacheVariant: String? {
+        guard viewerName == nil, flash == nil, policyNotice == nil else { return nil }
+        let bannerKey = banner.map { "b\($0.gpc ? 1 : 0)\($0.returnTo)" } ?? "-"
+        return "\(path)|\(bannerKey)|\(analyticsMeasurementID ?? "-")|\(gaMeasurementID ?? "-")|\(Self.year)"
+    }
+
+    /// The current year, for the footer (computed once an hour at most).
+    static var year: String { YearCache.shared.year }
+
     func view(title: String, site: SiteProfile) -> LayoutView {
-        let year = String(Calendar(identifier: .gregorian).component(.year, from: Date()))
+        let year = Self.year
         let nav: [LayoutView.NavItem] = [
             .init(label: "Home", href: "/", isActive: path == "/"),
             .init(label: "Privacy", href: "/privacy", isActive: path.hasPrefix("/privacy")),

@@ -1,0 +1,17 @@
+import Hummingbird
+
+/// Serves files from `Resources/public` for asset paths only, so pages never pay for a file-system look-up.
+struct StaticFilesMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    let files: FileMiddleware<AppRequestContext, LocalFileSystem>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
+        let path = request.uri.path
+        guard path.hasPrefix("/css/") || path.hasPrefix("/js/") || path.hasPrefix("/img/") || path == "/favicon.svg"
+        else { return try await next(request, context) }
+        return try await files.handle(request, context: context, next: next)
+    }
+}
