@@ -23,6 +23,12 @@ public struct Database: Sendable {
     /// A pooled database: every statement leases a connection for its own duration.
     public let sql: any SQLDatabase
     private let pool: Pool
+    /// SQLite's blocking calls run here: more threads than connections, so the connection holding the write lock
+    /// always has a thread to finish on while others wait for the lock.
+    private let threadPool: NIOThreadPool?
+    /// One writer at a time inside this process (SQLite allows one anyway): waiting happens here, asynchronously,
+    /// instead of on a blocked thread in SQLite's busy handler.
+    private let writer: WriterLock?
 
     // The async-kit pool guards its state with a lock but predates Sendable annotations.
     private enum Pool: @unchecked Sendable {
@@ -44,11 +50,16 @@ public struct Database: Sendable {
     ) async throws -> Database {
         switch location {
         case .sqlite(let path):
-            let source = SQLiteSource(base: SQLiteConnectionSource(configuration: .init(storage: .file(path: path))))
             // Two connections per loop: WAL lets readers proceed while one writer holds the lock.
+            let connectionsPerLoop = 2
+            let loops = eventLoopGroup.makeIterator().reduce(0) { count, _ in count + 1 }
+            let threads = NIOThreadPool(numberOfThreads: connectionsPerLoop * loops + 2)
+            threads.start()
+            let source = SQLiteSource(
+                base: SQLiteConnectionSource(configuration: .init(storage: .file(path: path)), threadPool: threads))
             let pool = EventLoopGroupConnectionPool(
-                source: source, maxConnectionsPerEventLoop: 2, logger: logger, on: eventLoopGroup)
-            let database = Database(kind: .sqlite, pool: .sqlite(pool), logger: logger)
+                source: source, maxConnectionsPerEventLoop: connectionsPerLoop, logger: logger, on: eventLoopGroup)
+            let database = Database(kind: .sqlite, pool: .sqlite(pool), threadPool: threads, logger: logger)
             // The journal mode is a property of the file: set it once, it sticks for every connection.
             try await database.sql.raw("PRAGMA journal_mode = WAL").run()
             return database
@@ -63,13 +74,15 @@ public struct Database: Sendable {
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
             let pool = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: 4, logger: logger, on: eventLoopGroup)
-            return Database(kind: .postgres, pool: .postgres(pool), logger: logger)
+            return Database(kind: .postgres, pool: .postgres(pool), threadPool: nil, logger: logger)
         }
     }
 
-    private init(kind: Kind, pool: Pool, logger: Logger) {
+    private init(kind: Kind, pool: Pool, threadPool: NIOThreadPool?, logger: Logger) {
         self.kind = kind
         self.pool = pool
+        self.threadPool = threadPool
+        self.writer = kind == .sqlite ? WriterLock() : nil
         switch pool {
         case .sqlite(let pool):
             self.sql = PooledSQLDatabase(pool: pool, logger: logger, dialect: SQLiteDialect()) {
@@ -92,16 +105,24 @@ public struct Database: Sendable {
         _ body: @escaping @Sendable (any SQLDatabase) async throws -> T
     ) async throws -> T {
         let begin = kind == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
-        return try await sql.withSession { connection in
-            try await connection.raw(SQLQueryString(begin)).run()
-            do {
-                let result = try await body(connection)
-                try await connection.raw("COMMIT").run()
-                return result
-            } catch {
-                try? await connection.raw("ROLLBACK").run()
-                throw error
+        if let writer { await writer.lock() }
+        do {
+            let result = try await sql.withSession { connection in
+                try await connection.raw(SQLQueryString(begin)).run()
+                do {
+                    let result = try await body(connection)
+                    try await connection.raw("COMMIT").run()
+                    return result
+                } catch {
+                    try? await connection.raw("ROLLBACK").run()
+                    throw error
+                }
             }
+            await writer?.unlock()
+            return result
+        } catch {
+            await writer?.unlock()
+            throw error
         }
     }
 
@@ -116,6 +137,7 @@ public struct Database: Sendable {
         case .sqlite(let pool): try? await pool.shutdownAsync()
         case .postgres(let pool): try? await pool.shutdownAsync()
         }
+        try? await threadPool?.shutdownGracefully()
     }
 }
 

@@ -184,6 +184,8 @@ struct AccountService: Sendable {
     ) {
         let accountKey = "account:" + keyring.emailIndex(email)
         try await limited(limits.login, ["ip:" + request.ip, accountKey])
+        // Refuse before spending a database look-up and a decryption on a request that cannot be served.
+        try await hashing { try await hasher.checkCapacity() }
         let member = try await members.find(email: email)
         let matches = try await hashing { try await hasher.verify(password, against: member?.passwordHash) }
         let now = clock.milliseconds

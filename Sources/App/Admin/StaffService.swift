@@ -104,6 +104,11 @@ struct StaffService: Sendable {
         } catch let limited as RateLimiter.Limited {
             throw AccountError.rateLimited(retryAfter: limited.retryAfter)
         }
+        do {
+            try await hasher.checkCapacity()
+        } catch is PasswordHasher.Overloaded {
+            throw AccountError.busy
+        }
         let staff = try await repository.find(email: email)
         let matches: Bool
         do {

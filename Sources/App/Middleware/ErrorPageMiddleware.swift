@@ -17,6 +17,12 @@ struct ErrorPageMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let redirect as RedirectError {
             return Response(status: .seeOther, headers: [.location: redirect.location])
+        } catch AccountError.busy {
+            // Overload: answer in a few bytes, without rendering a page, so refusing stays cheap.
+            return Response(
+                status: .tooManyRequests,
+                headers: [.retryAfter: "1", .contentType: "text/plain; charset=utf-8", .cacheControl: "no-store"],
+                body: .init(byteBuffer: .init(string: "We are very busy right now. Try again in a moment.\n")))
         } catch {
             let (status, message, headers) = Self.describe(error)
             if status.code >= 500 {

@@ -19,6 +19,9 @@ public actor ConcurrencyLimiter {
         self.queueLimit = max(0, queueLimit)
     }
 
+    /// Whether a new operation would be refused now.
+    public var isFull: Bool { running >= limit && waiters.count >= queueLimit }
+
     /// Runs `body` when a slot is free.
     /// - Throws: ``Overloaded`` when the queue is full, or what `body` throws.
     public func run<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {

@@ -1,9 +1,8 @@
 import Crypto
 import Foundation
 import HummingbirdBcrypt
-import NIOPosix
 
-/// Hashes and verifies passwords with bcrypt, off the event loops, on a bounded pool.
+/// Hashes and verifies passwords with bcrypt, off the event loops, on a bounded pool of low-priority threads.
 ///
 /// Passwords are normalised (NFC) and pre-hashed with SHA-256 (base64) so that every Unicode character counts
 /// and nothing beyond bcrypt's 72-byte limit is silently dropped.
@@ -13,7 +12,7 @@ public struct PasswordHasher: Sendable {
 
     private let cost: UInt8
     private let limiter: ConcurrencyLimiter
-    private let threadPool: NIOThreadPool
+    private let workers: LowPriorityWorkers
     /// A hash of a random secret, verified against when an account does not exist, so unknown and known
     /// addresses take the same time.
     private let decoyHash: String
@@ -25,12 +24,18 @@ public struct PasswordHasher: Sendable {
     ///   - queueLimit: Hashes allowed to wait before new ones are refused.
     public init(
         cost: UInt8 = 12, concurrency: Int = ProcessInfo.processInfo.activeProcessorCount, queueLimit: Int = 32,
-        threadPool: NIOThreadPool = .singleton
+        workers: LowPriorityWorkers = .shared
     ) {
         self.cost = cost
         self.limiter = ConcurrencyLimiter(limit: concurrency, queueLimit: queueLimit)
-        self.threadPool = threadPool
+        self.workers = workers
         self.decoyHash = Bcrypt.hash(UUID().uuidString, cost: cost)
+    }
+
+    /// Refuses at once when the hash queue is full, before any other work is spent on a request.
+    /// - Throws: ``Overloaded``.
+    public func checkCapacity() async throws {
+        guard await !limiter.isFull else { throw Overloaded() }
     }
 
     /// Hashes a new password.
@@ -38,8 +43,8 @@ public struct PasswordHasher: Sendable {
     public func hash(_ password: String) async throws -> String {
         let prepared = Self.prepare(password)
         let cost = cost
-        return try await limiter.run { [threadPool] in
-            try await threadPool.runIfActive { Bcrypt.hash(prepared, cost: cost) }
+        return try await limiter.run { [workers] in
+            await workers.run { Bcrypt.hash(prepared, cost: cost) }
         }
     }
 
@@ -48,8 +53,8 @@ public struct PasswordHasher: Sendable {
     public func verify(_ password: String, against hash: String?) async throws -> Bool {
         let prepared = Self.prepare(password)
         let target = hash ?? decoyHash
-        let matches = try await limiter.run { [threadPool] in
-            try await threadPool.runIfActive { Bcrypt.verify(prepared, hash: target) }
+        let matches = try await limiter.run { [workers] in
+            await workers.run { Bcrypt.verify(prepared, hash: target) }
         }
         return hash != nil && matches
     }

@@ -80,20 +80,22 @@ public struct Renderer: Sendable {
         _ name: String, title: String, content: @autoclosure () -> Any, layout: LayoutInput,
         status: HTTPResponse.Status = .ok, cacheKey: String? = nil
     ) -> Response {
-        let html: String
+        let body: ByteBuffer
         if let cacheKey, let variant = layout.cacheVariant {
             let key = name + "|" + cacheKey + "|" + variant
+            let segments: [String]
             if let cached = pageCache.get(key) {
-                html = cached.replacingOccurrences(of: PageCache.csrfPlaceholder, with: layout.csrfToken)
+                segments = cached
             } else {
                 var template = layout
                 template.csrfToken = PageCache.csrfPlaceholder
-                let rendered = render(name, title: title, content: content(), layout: template)
-                pageCache.set(key, rendered)
-                html = rendered.replacingOccurrences(of: PageCache.csrfPlaceholder, with: layout.csrfToken)
+                segments = render(name, title: title, content: content(), layout: template)
+                    .components(separatedBy: PageCache.csrfPlaceholder)
+                pageCache.set(key, segments)
             }
+            body = PageCache.assemble(segments, token: layout.csrfToken)
         } else {
-            html = render(name, title: title, content: content(), layout: layout)
+            body = ByteBuffer(string: render(name, title: title, content: content(), layout: layout))
         }
         var headers = HTTPFields()
         headers[.contentType] = "text/html; charset=utf-8"
@@ -102,7 +104,7 @@ public struct Renderer: Sendable {
             // Read (and removed) by SecurityHeadersMiddleware to allow Google's hosts in this page's CSP only.
             headers[SecurityHeadersMiddleware.thirdPartyMarker] = "google-analytics"
         }
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: body))
     }
 }
 
