@@ -10,7 +10,9 @@ let package = Package(
     name: "steward",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "steward", targets: ["steward"])
+        .executable(name: "steward", targets: ["steward"]),
+        // For the consent benchmark in scripts/bench/consent.
+        .library(name: "Policy", targets: ["Policy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),

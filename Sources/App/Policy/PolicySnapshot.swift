@@ -20,6 +20,8 @@ struct PolicySnapshot: Sendable {
     let gpcPurposes: Set<String>
     /// Banner categories (analytics, marketing, preferences) that have non-essential cookies, in display order.
     let bannerCategories: [String]
+    /// What each banner category covers, in words, from its cookies.
+    let bannerDescriptions: [String: String]
 
     init(versions: [PublishedVersion], policy: PrivacyPolicy) {
         self.policy = policy
@@ -39,6 +41,12 @@ struct PolicySnapshot: Sendable {
         engine = ConsentEngine(policy: policy, purposeRevisions: revisions, gpcPurposes: gpcPurposes)
         let present = Set(policy.cookies.filter { !$0.essential }.map(\.category))
         bannerCategories = ["preferences", "analytics", "marketing"].filter { present.contains($0) }
+        var descriptions: [String: String] = [:]
+        for category in bannerCategories {
+            descriptions[category] = policy.cookies.filter { !$0.essential && $0.category == category }
+                .map { "\($0.description) (\($0.name))" }.joined(separator: " ")
+        }
+        bannerDescriptions = descriptions
     }
 
     /// What Global Privacy Control opts out of: advertising, sharing with consent-based recipients, and every

@@ -40,10 +40,8 @@ struct LayoutService: Sendable {
     /// The banner's categories with their labels and what they cover, from the policy's cookies.
     func bannerCategories(_ snapshot: PolicySnapshot, choice: CookieChoice?) -> [LayoutView.BannerCategory] {
         snapshot.bannerCategories.map { category in
-            let cookies = snapshot.policy.cookies.filter { !$0.essential && $0.category == category }
-            let description = cookies.map { "\($0.description) (\($0.name))" }.joined(separator: " ")
-            return LayoutView.BannerCategory(
-                id: category, label: Self.label(category), description: description,
+            LayoutView.BannerCategory(
+                id: category, label: Self.label(category), description: snapshot.bannerDescriptions[category] ?? "",
                 checked: choice?.allows(category) ?? false)
         }
     }
