@@ -85,14 +85,9 @@ struct AccountService: Sendable {
             let key = try await members.create(
                 id: memberID, subjectID: subjectID, email: input.email, profile: input.profile, passwordHash: hash,
                 now: now, on: db)
-            let token = try await tokens.issue(
-                memberID: memberID, purpose: .verify, lifetime: Self.verifyLifetime, now: now, on: db)
-            try await outbox.enqueue(
-                OutgoingMail(
-                    to: input.email, name: input.profile.name, subject: "Confirm your e-mail address",
-                    template: "verify", model: ["link": links.url(.verify(token: token)), "expiresIn": "24 hours"],
-                    kind: "account.verify"),
-                sealedFor: (subjectID, key), on: db)
+            try await Self.sendVerification(
+                memberID: memberID, email: input.email, name: input.profile.name, subject: (subjectID, key), now: now,
+                tokens: tokens, outbox: outbox, links: links, on: db)
             try await members.logSecurityEvent(
                 subjectID: subjectID, key: key, kind: "register", ip: request.ip, userAgent: request.userAgent,
                 now: now, on: db)
@@ -160,18 +155,26 @@ struct AccountService: Sendable {
         let audit = audit
         guard let key = try await keyring.key(for: member.subjectID) else { throw AccountError.notFound }
         try await database.transaction { db in
-            let token = try await tokens.issue(
-                memberID: memberID, purpose: .verify, lifetime: Self.verifyLifetime, now: now, on: db)
-            try await outbox.enqueue(
-                OutgoingMail(
-                    to: member.email, name: member.profile.name, subject: "Confirm your e-mail address",
-                    template: "verify", model: ["link": links.url(.verify(token: token)), "expiresIn": "24 hours"],
-                    kind: "account.verify"),
-                sealedFor: (member.subjectID, key), on: db)
+            try await Self.sendVerification(
+                memberID: memberID, email: member.email, name: member.profile.name, subject: (member.subjectID, key),
+                now: now, tokens: tokens, outbox: outbox, links: links, on: db)
             try await audit.record(
                 "account.verify_resend", actor: .member(memberID), subject: member.subjectID,
                 requestID: request.requestID, on: db)
         }
+    }
+
+    /// Issues a verification link (replacing earlier ones) and queues its e-mail, inside the caller's transaction.
+    private static func sendVerification(
+        memberID: String, email: String, name: String, subject: (id: String, key: DataKey), now: Int64,
+        tokens: SQLAccountTokenRepository, outbox: Outbox, links: SiteLinks, on db: any SQLDatabase
+    ) async throws {
+        let token = try await tokens.issue(memberID: memberID, purpose: .verify, lifetime: verifyLifetime, now: now, on: db)
+        try await outbox.enqueue(
+            OutgoingMail(
+                to: email, name: name, subject: "Confirm your e-mail address", template: "verify",
+                model: ["link": links.url(.verify(token: token)), "expiresIn": "24 hours"], kind: "account.verify"),
+            sealedFor: subject, on: db)
     }
 
     // MARK: Sign-in
