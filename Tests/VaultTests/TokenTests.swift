@@ -100,3 +100,15 @@ import Vault
         #expect(!Token.constantTimeEquals(stored, Token.hash(Token.generate())))
     }
 }
+
+@Suite struct Base64URLTests {
+    @Test func matchesFoundationsBase64WithTheURLAlphabetAndNoPadding() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...40 {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let expected = Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(Token.base64URL(bytes) == expected, "length \(length)")
+        }
+    }
+}

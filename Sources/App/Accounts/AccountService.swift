@@ -169,7 +169,8 @@ struct AccountService: Sendable {
         memberID: String, email: String, name: String, subject: (id: String, key: DataKey), now: Int64,
         tokens: SQLAccountTokenRepository, outbox: Outbox, links: SiteLinks, on db: any SQLDatabase
     ) async throws {
-        let token = try await tokens.issue(memberID: memberID, purpose: .verify, lifetime: verifyLifetime, now: now, on: db)
+        let token = try await tokens.issue(
+            memberID: memberID, purpose: .verify, lifetime: verifyLifetime, now: now, on: db)
         try await outbox.enqueue(
             OutgoingMail(
                 to: email, name: name, subject: "Confirm your e-mail address", template: "verify",

@@ -68,8 +68,7 @@ struct FormMiddleware: RouterMiddleware {
 
     /// The form token for a CSRF cookie value.
     static func token(for cookie: String, secret: SymmetricKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(cookie.utf8), using: secret)
-        return Data(mac).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(cookie.utf8), using: secret)
+        return Token.base64URL(Array(mac))
     }
 }
