@@ -4,11 +4,14 @@ import Foundation
     import Glibc
 #endif
 
-/// Dedicated threads for CPU-heavy work (bcrypt) that run at a lower scheduling priority than the event loops,
+/// Dedicated threads for CPU-heavy work (bcrypt) that run at the lowest scheduling priority (SCHED_IDLE),
 /// so pages keep answering quickly while sign-ins saturate the CPU.
 ///
 /// One pool per process, one thread per core. Work waits in a queue; callers suspend, no thread is blocked.
 public final class LowPriorityWorkers: @unchecked Sendable {
+    /// Linux's SCHED_IDLE policy (glibc declares it only for _GNU_SOURCE, which Swift's Glibc module does not set).
+    private let schedIdle: Int32 = 5
+
     /// The process's pool.
     public static let shared = LowPriorityWorkers(threads: ProcessInfo.processInfo.activeProcessorCount, nice: 10)
 
@@ -20,8 +23,13 @@ public final class LowPriorityWorkers: @unchecked Sendable {
         for index in 0..<max(1, threads) {
             let thread = Thread { [self] in
                 #if canImport(Glibc)
-                    // On Linux the nice value is per thread, and `who` 0 names the calling thread only.
-                    _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+                    // SCHED_IDLE: the scheduler runs these threads only when no ordinary thread wants the core, and
+                    // an event loop that wakes up preempts them at once. Where that is refused, a higher nice value
+                    // (per thread on Linux: `who` 0 names the calling thread) is the fallback.
+                    var parameters = sched_param()
+                    if pthread_setschedparam(pthread_self(), schedIdle, &parameters) != 0 {
+                        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, nice)
+                    }
                 #endif
                 self.loop()
             }
