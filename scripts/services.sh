@@ -126,10 +126,11 @@ start_postgres() {
         tail -n 30 "$dir/initdb.log" >&2
         die "initdb failed"
     fi
-    # Durability settings are off: the cluster is thrown away after the run.
+    # Durability settings are off: the cluster is thrown away after the run. Tests run in parallel, each with its own
+    # connection pool and schema, so the default 100 connections are not enough.
     if ! (cd "$dir" && "${AS_PG[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off" \
-        -o "-c synchronous_commit=off -c full_page_writes=off" start) >"$dir/pg_ctl.log" 2>&1; then
+        -o "-c synchronous_commit=off -c full_page_writes=off -c max_connections=500" start) >"$dir/pg_ctl.log" 2>&1; then
         tail -n 30 "$dir/pg_ctl.log" "$dir/server.log" >&2 2>/dev/null || true
         die "pg_ctl start failed"
     fi
