@@ -269,15 +269,20 @@ if ! command -v wrk >/dev/null; then
 fi
 for tool in curl python3 swift; do command -v "$tool" >/dev/null || fail "$tool is needed"; done
 
-# The commit and the state of Steward's sources, to name what was measured. The other line is a checksum of the
-# uncommitted changes, so that edits made while the benchmark runs are noticed.
+# The commit and the state of Steward's sources, to name what was measured. The second line identifies the sources
+# themselves (committed trees and a checksum of uncommitted changes), so that source edits made while the benchmark
+# runs are noticed, and a commit of other files is not mistaken for one.
 source_state() {
     local commit
     commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
     [[ -n $(git -C "$ROOT" status --porcelain -- Sources Resources Package.swift 2>/dev/null) ]] &&
         commit="$commit with uncommitted changes"
     echo "$commit"
-    { git -C "$ROOT" diff HEAD -- Sources Resources Package.swift 2>/dev/null || true; } | cksum
+    {
+        git -C "$ROOT" rev-parse HEAD:Sources HEAD:Resources HEAD:Package.swift 2>/dev/null || true
+        git -C "$ROOT" diff HEAD -- Sources Resources Package.swift 2>/dev/null || true
+        git -C "$ROOT" ls-files --others --exclude-standard -- Sources Resources 2>/dev/null || true
+    } | cksum
 }
 BUILT_FROM=$(source_state)
 
@@ -606,7 +611,7 @@ COMMIT=$(head -n 1 <<<"$BUILT_FROM")
 FINISHED_WITH=$(source_state)
 if [[ ${BENCH_SKIP_BUILD:-0} == 1 ]]; then
     COMMIT="$COMMIT (build skipped with BENCH_SKIP_BUILD=1: the binaries may be older)"
-elif [[ $FINISHED_WITH != "$BUILT_FROM" ]]; then
+elif [[ $(tail -n 1 <<<"$FINISHED_WITH") != "$(tail -n 1 <<<"$BUILT_FROM")" ]]; then
     COMMIT="$COMMIT when the build started (**the sources changed during the run**, to $(head -n 1 <<<"$FINISHED_WITH"))"
 fi
 SWIFT_VERSION=$(swift --version 2>/dev/null | head -n 1)
