@@ -179,12 +179,12 @@ struct AccountController: Sendable {
     // MARK: Profile
 
     @Sendable func profile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         return try await renderProfile(request, context, member: member, profile: member.profile, errors: [:])
     }
 
     @Sendable func saveProfile(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         let profile = ProfileFields.read(context.form)
         do {
             try await accounts.updateProfile(memberID: member.id, profile: profile, request: info(request, context))
@@ -232,12 +232,12 @@ struct AccountController: Sendable {
     // MARK: Credentials
 
     @Sendable func emailForm(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         return try await renderEmail(request, context, member: member, newEmail: "", errors: [:])
     }
 
     @Sendable func changeEmail(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         let newEmail = context.form.text("newEmail")
         do {
             try await accounts.requestEmailChange(
@@ -269,14 +269,14 @@ struct AccountController: Sendable {
     }
 
     @Sendable func passwordForm(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         return renderer.page(
             "account/password", title: "Change password", content: FormPage(fields: passwordFields([:])),
             layout: try await layout(request, context, member: member))
     }
 
     @Sendable func changePassword(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         do {
             try await accounts.changePassword(
                 memberID: member.id, currentSessionID: context.member?.sessionID ?? "",
@@ -377,14 +377,14 @@ struct AccountController: Sendable {
     // MARK: Erasure
 
     @Sendable func deleteForm(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         return renderer.page(
             "account/delete", title: "Delete account", content: FormPage(fields: deleteFields(nil)),
             layout: try await layout(request, context, member: member))
     }
 
     @Sendable func delete(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         do {
             try await accounts.delete(
                 memberID: member.id, password: context.form["password"] ?? "", request: info(request, context))
@@ -407,13 +407,6 @@ struct AccountController: Sendable {
     }
 
     // MARK: Helpers
-
-    private func requireMember(_ request: Request, _ context: AppRequestContext) async throws -> Member {
-        guard let session = context.member, let member = try await accounts.member(id: session.memberID) else {
-            throw RedirectError(location: SitePath.login(next: request.uri.path).path)
-        }
-        return member
-    }
 
     func layout(_ request: Request, _ context: AppRequestContext, member: Member? = nil) async throws -> LayoutInput {
         try await layouts.input(request, context, member: member)

@@ -57,7 +57,7 @@ struct PrivacyDashboardController: Sendable {
     }
 
     @Sendable func dashboard(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         let items = try await consent.overview(subjectID: member.subjectID, gpc: context.gpc)
         let policy = state.current.policy
         let consents = items.map { item -> Page.Consent in
@@ -104,7 +104,7 @@ struct PrivacyDashboardController: Sendable {
     }
 
     @Sendable func change(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         let purpose = context.form.text("purpose")
         let granted = context.form.text("action") == "grant"
         let snapshot = state.current
@@ -124,7 +124,7 @@ struct PrivacyDashboardController: Sendable {
     }
 
     @Sendable func receipt(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         let id = context.parameters.get("id") ?? ""
         guard
             let receipt = try await consent.receipt(
@@ -142,7 +142,7 @@ struct PrivacyDashboardController: Sendable {
     }
 
     @Sendable func acknowledge(_ request: Request, context: AppRequestContext) async throws -> Response {
-        let member = try await requireMember(request, context)
+        let member = try await accounts.requireMember(request, context)
         let version = Int(context.form.text("version")) ?? 0
         let now = consent.clock.milliseconds
         try await database.sql.update("policy_notices").set("acknowledged_at", to: now).set("updated_at", to: now)
@@ -152,13 +152,6 @@ struct PrivacyDashboardController: Sendable {
             SitePath.isLocal($0) ? $0 : nil
         }
         return Response(status: .seeOther, headers: [.location: back ?? SitePath.account.path])
-    }
-
-    private func requireMember(_ request: Request, _ context: AppRequestContext) async throws -> Member {
-        guard let session = context.member, let member = try await accounts.member(id: session.memberID) else {
-            throw RedirectError(location: SitePath.login(next: request.uri.path).path)
-        }
-        return member
     }
 
     static func describe(method: String) -> String {

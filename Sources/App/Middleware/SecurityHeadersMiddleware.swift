@@ -35,13 +35,22 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
 
     static func apply(to headers: inout HTTPFields, isHTTPS: Bool) {
         headers[.contentSecurityPolicy] = contentSecurityPolicy
-        headers[.init("X-Content-Type-Options")!] = "nosniff"
-        headers[.init("X-Frame-Options")!] = "DENY"
-        headers[.init("Referrer-Policy")!] = "strict-origin-when-cross-origin"
-        headers[.init("Permissions-Policy")!] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
-        headers[.init("Cross-Origin-Opener-Policy")!] = "same-origin"
+        headers[Names.contentTypeOptions] = "nosniff"
+        headers[Names.frameOptions] = "DENY"
+        headers[Names.referrerPolicy] = "strict-origin-when-cross-origin"
+        headers[Names.permissionsPolicy] = "camera=(), microphone=(), geolocation=(), interest-cohort=()"
+        headers[Names.openerPolicy] = "same-origin"
         if isHTTPS {
             headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
         }
+    }
+
+    /// Header names parsed once, not on every answer.
+    private enum Names {
+        static let contentTypeOptions = HTTPField.Name("X-Content-Type-Options")!
+        static let frameOptions = HTTPField.Name("X-Frame-Options")!
+        static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+        static let permissionsPolicy = HTTPField.Name("Permissions-Policy")!
+        static let openerPolicy = HTTPField.Name("Cross-Origin-Opener-Policy")!
     }
 }

@@ -9,9 +9,7 @@ struct StaticFilesMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        let path = request.uri.path
-        guard path.hasPrefix("/css/") || path.hasPrefix("/js/") || path.hasPrefix("/img/") || path == "/favicon.svg"
-        else { return try await next(request, context) }
+        guard StaticPaths.isAsset(request.uri.path) else { return try await next(request, context) }
         return try await files.handle(request, context: context, next: next)
     }
 }

@@ -1,7 +1,12 @@
-/// Paths that never need a session, a CSRF cookie or a flash: assets and machine endpoints.
+/// Paths that are not pages: assets and machine endpoints.
 enum StaticPaths {
+    /// Files served from `Resources/public`.
+    static func isAsset(_ path: String) -> Bool {
+        path.hasPrefix("/css/") || path.hasPrefix("/img/") || path.hasPrefix("/js/") || path == "/favicon.svg"
+    }
+
+    /// Paths that never need a session, a CSRF cookie or a flash.
     static func skipsSession(_ path: String) -> Bool {
-        path.hasPrefix("/css/") || path.hasPrefix("/img/") || path.hasPrefix("/js/") || path == "/healthz"
-            || path == "/metrics" || path == "/favicon.svg" || path == "/favicon.ico"
+        isAsset(path) || path == "/healthz" || path == "/metrics" || path == "/favicon.ico"
     }
 }
