@@ -200,10 +200,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorPageMiddleware(renderer: services.renderer))
     router.add(
-        middleware: StaticFilesMiddleware(
-            files: FileMiddleware(
-                services.configuration.resourcesDirectory + "/public",
-                cacheControl: .init([(MediaType(type: .any), [.maxAge(3600)])]), searchForIndexHtml: false)))
+        middleware: StaticFilesMiddleware(directory: services.configuration.resourcesDirectory + "/public"))
     router.add(
         middleware: SessionMiddleware(
             sessions: services.accounts.sessions, accounts: services.accounts, cookies: services.cookies,
