@@ -32,6 +32,10 @@ public struct AppServices: Sendable {
     let consent: ConsentService
     let layouts: LayoutService
     let members: SQLMemberRepository
+    let subscriptions: SubscriptionService
+    let campaigns: CampaignService
+    let campaignEngine: CampaignEngine
+    let importer: SubscriberImporter
 
     /// Opens the database, applies migrations, loads the master key and the templates.
     ///
@@ -43,7 +47,7 @@ public struct AppServices: Sendable {
     ///   - searchPath: PostgreSQL schemas to use (tests isolate themselves in a schema each).
     public static func make(
         configuration: AppConfiguration, clock: any WallClock = SystemWallClock(), passwordCost: UInt8 = 12,
-        logger: Logger, searchPath: [String]? = nil
+        logger: Logger, searchPath: [String]? = nil, node: String = "serve"
     ) async throws -> AppServices {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         var location: DatabaseLocation =
@@ -89,12 +93,37 @@ public struct AppServices: Sendable {
             }
             let sessions = SQLSessionRepository(database: database)
             let hasher = PasswordHasher(cost: passwordCost)
+            let subscriptions = SubscriptionService(
+                database: database, repository: SQLSubscriberRepository(database: database, keyring: keyring),
+                members: members, consent: consent, audit: audit, outbox: outbox, links: links, clock: clock,
+                validator: AccountValidator(passwordPolicy: policy),
+                unsubscribeSecret: master.derivedSecret(purpose: "unsubscribe"),
+                limiter: RateLimiter(limit: 5, window: 3600, clock: clock))
+            let mailing = try Self.mailingSettings(configuration)
+            var campaignLogger = logger
+            campaignLogger[metadataKey: "component"] = "campaigns"
+            let campaignTransport: CampaignTransport
+            if let url = configuration.smtpURL {
+                campaignTransport = .smtp(
+                    SMTPPool(
+                        configuration: try SMTPConfiguration(url: url), size: mailing.concurrency,
+                        eventLoopGroup: MultiThreadedEventLoopGroup.singleton, logger: campaignLogger))
+            } else {
+                campaignTransport = .files(directory: configuration.dataDirectory + "/outbox/campaigns")
+            }
+            let engine = CampaignEngine(
+                database: database, campaigns: SQLCampaignRepository(database: database), subscriptions: subscriptions,
+                keyring: keyring, state: policyState, renderer: renderer, links: links, audit: audit, clock: clock,
+                transport: campaignTransport, settings: mailing, from: configuration.mailFrom,
+                domain: configuration.baseURL.host ?? "localhost",
+                node: node + "@" + ProcessInfo.processInfo.hostName + ":" + configuration.dataDirectory,
+                logger: campaignLogger)
             let accounts = AccountService(
                 database: database, members: members,
                 sessions: sessions, tokens: SQLAccountTokenRepository(database: database), keyring: keyring,
                 hasher: hasher, validator: AccountValidator(passwordPolicy: policy), audit: audit, outbox: outbox,
                 clock: clock, limits: AccountRateLimits(clock: clock, loginLimit: configuration.loginLimit),
-                links: links, consent: consent)
+                links: links, consent: consent, subscriptions: subscriptions)
             let staff = StaffService(
                 database: database, repository: SQLStaffRepository(database: database, keyring: keyring),
                 sessions: sessions, keyring: keyring, hasher: hasher,
@@ -112,11 +141,46 @@ public struct AppServices: Sendable {
                 layouts: LayoutService(
                     accounts: accounts, state: policyState, database: database,
                     gaMeasurementID: configuration.gaMeasurementID),
-                members: members)
+                members: members, subscriptions: subscriptions,
+                campaigns: CampaignService(
+                    database: database, repository: SQLCampaignRepository(database: database),
+                    subscriptions: subscriptions, engine: engine, renderer: renderer, outbox: outbox, audit: audit,
+                    clock: clock, settings: mailing),
+                campaignEngine: engine,
+                importer: SubscriberImporter(
+                    database: database, keyring: keyring, consent: consent, audit: audit, clock: clock))
         } catch {
             await database.shutdown()
             throw error
         }
+    }
+
+    /// Campaign sending settings from the configuration (DKIM key read and checked here).
+    static func mailingSettings(_ configuration: AppConfiguration) throws -> MailingSettings {
+        var settings = MailingSettings()
+        settings.concurrency = configuration.mailConcurrency
+        settings.perSecond = configuration.mailRatePerSecond
+        settings.perHour = configuration.mailRatePerHour
+        settings.retryFirstDelay = Int64(configuration.mailRetryDelay) * 1000
+        settings.giveUpAfter = Int64(configuration.mailGiveUpHours) * 3600 * 1000
+        let domain = configuration.mailFrom.split(separator: "@").last.map(String.init) ?? "localhost"
+        settings.unsubscribeMailbox = "unsubscribe@" + domain
+        if let file = configuration.dkimKeyFile, let domain = configuration.dkimDomain,
+            let selector = configuration.dkimSelector
+        {
+            let pem = try String(contentsOfFile: file, encoding: .utf8)
+            do {
+                settings.dkim = try DKIMSigner(domain: domain, selector: selector, privateKeyPEM: pem)
+            } catch {
+                throw ConfigurationError(problems: ["STEWARD_DKIM_KEY_FILE=\(file): \(error)"])
+            }
+        }
+        return settings
+    }
+
+    /// Sends due campaigns until no sendable delivery is left (tests and the `campaign send` command).
+    public func sendCampaigns(only campaignID: String? = nil) async throws {
+        try await campaignEngine.runDue(only: campaignID)
     }
 
     /// The job worker that delivers mail and runs every other background job.
@@ -180,6 +244,7 @@ public func buildApplication(
     var extra: [any Service] = [DatabaseService(database: services.database)]
     if runJobs {
         extra.append(services.makeJobWorker(logger: logger))
+        extra.append(CampaignEngineService(engine: services.campaignEngine))
         extra.append(PolicyRefreshService(service: services.policy, logger: logger))
     }
     return Application(
@@ -208,7 +273,9 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     router.add(
         middleware: FormMiddleware(
             cookies: services.cookies, secret: services.keyring.master.derivedSecret(purpose: "csrf"),
-            maxBodySize: services.configuration.maxBodySize, exemptPrefixes: ["/api/"]))
+            maxBodySize: services.configuration.maxBodySize, exemptPrefixes: ["/api/"],
+            crossSitePaths: ["/subscribe", "/unsubscribe"],
+            largeBodyPrefixes: [(prefix: "/admin/lists/", limit: 64 * 1024 * 1024)]))
     router.add(
         middleware: ConsentMiddleware(
             cookies: services.cookies, state: services.policyState, consent: services.consent,
@@ -224,11 +291,19 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
         accounts: services.accounts, consent: services.consent, state: services.policyState,
         renderer: services.renderer, layouts: services.layouts, database: services.database
     ).addRoutes(to: router)
+    NewsletterController(
+        subscriptions: services.subscriptions, campaigns: services.campaigns, accounts: services.accounts,
+        renderer: services.renderer, layouts: services.layouts, cookies: services.cookies, links: services.links
+    ).addRoutes(to: router)
     SiteController(renderer: services.renderer, accounts: accounts, database: services.database, metrics: registry)
         .addRoutes(to: router)
-    AdminController(
+    let admin = AdminController(
         staff: services.staff, outbox: services.outboxRepository, queue: services.queue, renderer: services.renderer,
-        cookies: services.cookies, relayConfigured: services.transport.isRelay, links: services.links
+        cookies: services.cookies, relayConfigured: services.transport.isRelay, links: services.links)
+    admin.addRoutes(to: router)
+    NewsletterAdminController(
+        admin: admin, subscriptions: services.subscriptions, importer: services.importer,
+        campaigns: services.campaigns, cookies: services.cookies, links: services.links
     ).addRoutes(to: router)
     return router
 }

@@ -3,6 +3,9 @@ import NIOSSL
 
 /// Pairs each command written to the channel with the next reply read from it, in order.
 ///
+/// Several commands may be written before any reply arrives (PIPELINING); each still gets its own reply, in the
+/// order written. Requests without a promise (the DATA content) are written without waiting for a reply.
+///
 /// Replies nobody waits for yet (the greeting, an unsolicited 421) are kept for the next request. Once anything
 /// goes wrong (timeout, closed connection, malformed input, TLS failure) every pending and later request fails
 /// with the same `SMTPError` and the channel is closed: the reply stream can no longer be trusted.
@@ -43,18 +46,20 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
         if let failure {
-            request.promise.fail(failure)
+            request.promise?.fail(failure)
             promise?.fail(failure)
             return
         }
         // Register before writing: a write that fails at once must find the waiter to fail it.
-        if waiters.isEmpty, let reply = unclaimed.popFirst() {
-            request.promise.succeed(reply)
-        } else {
-            let timeoutTask = context.eventLoop.assumeIsolated().scheduleTask(in: request.timeout) { [self] in
-                self.fail(context: context, with: .timeout)
+        if let replyPromise = request.promise {
+            if waiters.isEmpty, let reply = unclaimed.popFirst() {
+                replyPromise.succeed(reply)
+            } else {
+                let timeoutTask = context.eventLoop.assumeIsolated().scheduleTask(in: request.timeout) { [self] in
+                    self.fail(context: context, with: .timeout)
+                }
+                waiters.append(Waiter(promise: replyPromise, timeoutTask: timeoutTask))
             }
-            waiters.append(Waiter(promise: request.promise, timeoutTask: timeoutTask))
         }
         guard let command = request.command else {
             promise?.succeed()

@@ -19,6 +19,8 @@ public final class SMTPConnection: Sendable {
     private let commands: CommandChannel
     /// Serializes transactions.
     private let turnstile = Turnstile()
+    /// Runs transactions on the channel's event loop.
+    private let loop: EventLoopIsolation
     /// Whether the connection may still be used; becomes `false` once and stays so.
     private let isOpen = Mutex(true)
 
@@ -26,6 +28,7 @@ public final class SMTPConnection: Sendable {
     private init(commands: CommandChannel, capabilities: [String]) {
         self.commands = commands
         self.capabilities = capabilities
+        self.loop = EventLoopIsolation(eventLoop: commands.channel.eventLoop)
     }
 
     deinit {
@@ -85,9 +88,11 @@ public final class SMTPConnection: Sendable {
 
     /// Sends one message: MAIL FROM, RCPT TO for each recipient, DATA with the dot-stuffed message.
     ///
-    /// `BODY=8BITMIME` is added when the message has non-ASCII bytes and the server offers 8BITMIME, `SMTPUTF8`
-    /// when an envelope address is non-ASCII and the server offers SMTPUTF8. Any refused recipient fails the whole
-    /// message, so that no recipient gets it twice when it is retried.
+    /// When the server announced PIPELINING, MAIL FROM, every RCPT TO and DATA go out as one group (one write)
+    /// and the replies are read afterwards, so a message costs two round trips; otherwise each command waits for
+    /// its reply. `BODY=8BITMIME` is added when the message has non-ASCII bytes and the server offers 8BITMIME,
+    /// `SMTPUTF8` when an envelope address is non-ASCII and the server offers SMTPUTF8. Any refused recipient
+    /// fails the whole message, so that no recipient gets it twice when it is retried.
     /// - Parameters:
     ///   - rawMessage: The RFC 5322 message, e.g. from `MailMessage.render()`; any line endings.
     ///   - envelopeFrom: The envelope sender (bounces go there); empty for the null sender `<>`.
@@ -96,17 +101,58 @@ public final class SMTPConnection: Sendable {
     /// - Throws: `MailError.invalidAddress`/`.headerInjection` for a malformed envelope address (nothing is
     ///   sent); `SMTPError.transient` for a 4xx reply, `.permanent` for a 5xx reply (on RCPT too), `.timeout` or
     ///   `.connectionFailed`.
+    /// - Important: After `.timeout` or `.connectionFailed` the message may have been accepted: the failure may
+    ///   have come after the final `.` was written and before its reply arrived. A retry may then deliver it
+    ///   twice. After a 4xx or 5xx reply it was not accepted.
     public func send(_ rawMessage: String, from envelopeFrom: String, to recipients: [String]) async throws -> String {
-        if !envelopeFrom.isEmpty {
-            try MailAddress.validate(envelopeFrom, field: "envelope sender")
-        }
-        guard !recipients.isEmpty else {
-            throw MailError.invalidAddress("the envelope has no recipient")
-        }
-        for recipient in recipients {
-            try MailAddress.validate(recipient, field: "envelope recipient")
-        }
+        try Self.validateEnvelope(from: envelopeFrom, to: recipients)
+        return try await send(
+            DataPayload(rawMessage, allocator: commands.channel.allocator), from: envelopeFrom, to: recipients)
+    }
 
+    /// Sends one message given as bytes, like `send(_:from:to:)` with a `String`.
+    ///
+    /// When the bytes are already in wire form (CRLF line endings only, ending in CRLF, no line starting with
+    /// `.`) they are written as they are, without a copy; otherwise they are converted like a `String` is.
+    /// - Parameters:
+    ///   - rawMessage: The RFC 5322 message's bytes (the readable bytes), not dot-stuffed; any line endings.
+    ///   - envelopeFrom: The envelope sender; empty for the null sender `<>`.
+    ///   - recipients: The envelope recipients, at least one.
+    /// - Returns: The server's reply text to the end of DATA.
+    /// - Throws: As `send(_:from:to:)` with a `String`.
+    public func send(
+        _ rawMessage: ByteBuffer, from envelopeFrom: String, to recipients: [String]
+    ) async throws -> String {
+        try Self.validateEnvelope(from: envelopeFrom, to: recipients)
+        return try await send(
+            DataPayload(rawMessage, allocator: commands.channel.allocator), from: envelopeFrom, to: recipients)
+    }
+
+    /// Sends a prepared message over an envelope that has been validated.
+    /// - Parameters:
+    ///   - payload: The message in wire form.
+    ///   - envelopeFrom: The envelope sender, validated; empty for `<>`.
+    ///   - recipients: The envelope recipients, validated, at least one.
+    /// - Returns: The server's reply text to the end of DATA.
+    /// - Throws: `SMTPError`, see `send(_:from:to:)`.
+    func send(_ payload: DataPayload, from envelopeFrom: String, to recipients: [String]) async throws(SMTPError)
+        -> String
+    {
+        try await send(payload, from: envelopeFrom, to: recipients, on: loop)
+    }
+
+    /// `send(_:from:to:)` for a prepared message, running on the event loop: writes go straight into the channel
+    /// and each reply resumes the transaction on the thread that read it.
+    /// - Parameters:
+    ///   - payload: The message in wire form.
+    ///   - envelopeFrom: The envelope sender, validated; empty for `<>`.
+    ///   - recipients: The envelope recipients, validated, at least one.
+    ///   - loop: The channel's event loop as an actor.
+    /// - Returns: The server's reply text to the end of DATA.
+    /// - Throws: `SMTPError`, see `send(_:from:to:)`.
+    private func send(
+        _ payload: DataPayload, from envelopeFrom: String, to recipients: [String], on loop: isolated EventLoopIsolation
+    ) async throws(SMTPError) -> String {
         await turnstile.enter()
         defer { turnstile.leave() }
         guard isOpen.withLock({ $0 }) else {
@@ -114,7 +160,7 @@ public final class SMTPConnection: Sendable {
         }
         let start = ContinuousClock.now
         do {
-            let reply = try await transaction(rawMessage, from: envelopeFrom, to: recipients)
+            let reply = try await transaction(payload, from: envelopeFrom, to: recipients)
             commands.logger.debug(
                 "SMTP message accepted",
                 metadata: [
@@ -124,6 +170,30 @@ public final class SMTPConnection: Sendable {
         } catch {
             await recover(after: error)
             throw error
+        }
+    }
+
+    /// Whether the connection can take another message: not closed, no fatal failure, channel still up. A server
+    /// that hung up while the connection sat idle shows here once the close has been noticed.
+    var isUsable: Bool {
+        isOpen.withLock { $0 } && commands.channel.isActive
+    }
+
+    /// Checks the envelope addresses before anything is sent.
+    /// - Parameters:
+    ///   - envelopeFrom: The envelope sender; empty for `<>`.
+    ///   - recipients: The envelope recipients.
+    /// - Throws: `MailError.invalidAddress` for a malformed address or no recipient, `.headerInjection` for an
+    ///   address with a line break.
+    static func validateEnvelope(from envelopeFrom: String, to recipients: [String]) throws(MailError) {
+        if !envelopeFrom.isEmpty {
+            try MailAddress.validate(envelopeFrom, field: "envelope sender")
+        }
+        guard !recipients.isEmpty else {
+            throw MailError.invalidAddress("the envelope has no recipient")
+        }
+        for recipient in recipients {
+            try MailAddress.validate(recipient, field: "envelope recipient")
         }
     }
 
@@ -144,35 +214,115 @@ public final class SMTPConnection: Sendable {
     }
 
     /// The commands of one message, each checked for its expected reply.
+    /// - Parameters:
+    ///   - payload: The message in wire form.
+    ///   - envelopeFrom: The envelope sender, validated.
+    ///   - recipients: The envelope recipients, validated.
+    ///   - isolation: Where the caller runs (the event loop); the transaction stays there.
+    /// - Returns: The reply to the end of DATA.
+    /// - Throws: The first failure, as `SMTPError`.
     private func transaction(
-        _ rawMessage: String, from envelopeFrom: String, to recipients: [String]
+        _ payload: DataPayload, from envelopeFrom: String, to recipients: [String],
+        isolation: isolated (any Actor)? = #isolation
     ) async throws(SMTPError) -> SMTPReply {
         var mailFrom = "MAIL FROM:<\(envelopeFrom)>"
-        if rawMessage.utf8.contains(where: { $0 >= 0x80 }), capabilities.contains("8BITMIME") {
+        if payload.hasEightBitBytes, capabilities.contains("8BITMIME") {
             mailFrom += " BODY=8BITMIME"
         }
-        let addresses = [envelopeFrom] + recipients
-        if addresses.contains(where: { $0.utf8.contains { $0 >= 0x80 } }), capabilities.contains("SMTPUTF8") {
+        let isASCII = { (address: String) in address.utf8.allSatisfy { $0 < 0x80 } }
+        if !(isASCII(envelopeFrom) && recipients.allSatisfy(isASCII)), capabilities.contains("SMTPUTF8") {
             mailFrom += " SMTPUTF8"
         }
-        try await expect(250, from: commands.execute(mailFrom, verb: "MAIL"))
+        let allocator = commands.channel.allocator
+        var envelope = [CommandChannel.Outgoing(bytes: allocator.buffer(string: mailFrom + "\r\n"), verb: "MAIL")]
+        envelope.reserveCapacity(recipients.count + 2)
         for recipient in recipients {
-            try await expect(250, 251, from: commands.execute("RCPT TO:<\(recipient)>", verb: "RCPT"))
+            envelope.append(.init(bytes: allocator.buffer(string: "RCPT TO:<\(recipient)>\r\n"), verb: "RCPT"))
         }
-        try await expect(354, from: commands.execute("DATA", verb: "DATA"))
-        let reply = try await commands.transmit(DotStuffing.payload(for: rawMessage), verb: "message")
+        envelope.append(.init(bytes: allocator.buffer(staticString: "DATA\r\n"), verb: "DATA"))
+
+        if capabilities.contains("PIPELINING") {
+            try await pipelineEnvelope(envelope)
+        } else {
+            try await expect(250, from: commands.reply(to: commands.write([envelope[0]])[0]))
+            for command in envelope.dropFirst().dropLast() {
+                try await expect(250, 251, from: commands.reply(to: commands.write([command])[0]))
+            }
+            try await expect(354, from: commands.reply(to: commands.write([envelope[envelope.count - 1]])[0]))
+        }
+        let pending = commands.write([
+            .init(bytes: payload.content, verb: nil), .init(bytes: DotStuffing.terminator, verb: "message"),
+        ])
+        let reply = try await commands.reply(to: pending[0])
         try expect(250, from: reply)
         return reply
     }
 
+    /// Writes MAIL FROM, the RCPT TOs and DATA as one group (RFC 2920) and checks the replies in order.
+    ///
+    /// When a command failed but DATA was still answered 354 the server now reads message content. With no
+    /// recipient accepted, the lone `.` ends an empty message that cannot be delivered, and the session is back
+    /// in a state where RSET works. With a recipient accepted, the `.` would deliver an empty message to them,
+    /// so the connection is closed instead, which makes the server drop the transaction.
+    /// - Parameters:
+    ///   - envelope: MAIL FROM, each RCPT TO, and DATA.
+    ///   - isolation: Where the caller runs (the event loop); the replies resume it there.
+    /// - Throws: The error of the first command that failed, in order.
+    private func pipelineEnvelope(
+        _ envelope: [CommandChannel.Outgoing], isolation: isolated (any Actor)? = #isolation
+    ) async throws(SMTPError) {
+        let pending = commands.write(envelope)
+        var failure: SMTPError?
+        var isMailAccepted = false
+        var acceptedRecipients = 0
+        var isDataAccepted = false
+        // Every reply is awaited, also after a failure, so that the next command is paired with its own reply.
+        for (index, reply) in pending.enumerated() {
+            let result: SMTPReply
+            do {
+                result = try await commands.reply(to: reply)
+            } catch {
+                failure = failure ?? error
+                continue
+            }
+            let expected = index == 0 ? [250] : index == pending.count - 1 ? [354] : [250, 251]
+            guard expected.contains(result.code) else {
+                failure = failure ?? result.error
+                continue
+            }
+            switch index {
+            case 0: isMailAccepted = true
+            case pending.count - 1: isDataAccepted = true
+            default: acceptedRecipients += 1
+            }
+        }
+        guard let failure else {
+            return
+        }
+        if isDataAccepted {
+            if isMailAccepted && acceptedRecipients > 0 {
+                isOpen.withLock { $0 = false }
+                await commands.close()
+            } else {
+                _ = try? await commands.reply(
+                    to: commands.write([.init(bytes: DotStuffing.terminator, verb: "abort")])[0])
+            }
+        }
+        throw failure
+    }
+
     /// After a failed transaction: RSET when the server is still talking to us, otherwise mark closed and close.
-    private func recover(after error: SMTPError) async {
+    /// - Parameters:
+    ///   - error: How the transaction failed.
+    ///   - isolation: Where the caller runs (the event loop).
+    private func recover(after error: SMTPError, isolation: isolated (any Actor)? = #isolation) async {
         switch error {
         case .transient(let code, _) where code == 421:
             // 421: the server is closing the channel; nothing more can be said on it.
             break
         case .transient, .permanent:
-            if (try? await commands.execute("RSET", verb: "RSET"))?.code == 250 {
+            // A connection closed on purpose (see `pipelineEnvelope`) or by the server cannot take RSET.
+            if isUsable, (try? await commands.execute("RSET", verb: "RSET"))?.code == 250 {
                 return
             }
         case .connectionFailed, .timeout, .authenticationUnsupported:

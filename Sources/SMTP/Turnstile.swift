@@ -16,8 +16,9 @@ final class Turnstile: Sendable {
     private let state = Mutex(State())
 
     /// Waits until no other task is inside, then enters. Every `enter()` needs exactly one `leave()`.
-    func enter() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+    /// - Parameter isolation: Where the caller runs; it stays there.
+    func enter(isolation: isolated (any Actor)? = #isolation) async {
+        await withCheckedContinuation(isolation: isolation) { (continuation: CheckedContinuation<Void, Never>) in
             let entered = state.withLock { state in
                 if state.isOccupied {
                     state.waiters.append(continuation)

@@ -10,7 +10,10 @@ struct Steward: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "steward",
         abstract: "A self-hosted website backend that runs what its privacy policy promises.",
-        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self, PolicyCommand.self],
+        subcommands: [
+            Serve.self, Migrate.self, Admin.self, Audit.self, PolicyCommand.self, CampaignCommand.self,
+            SubscribersCommand.self,
+        ],
         defaultSubcommand: Serve.self)
 }
 
@@ -42,11 +45,11 @@ func makeLogger(_ label: String = "steward") -> Logger {
 
 /// Runs `body` with the application's services, closing the database afterwards.
 func withServices<T: Sendable>(
-    _ configuration: AppConfiguration, logger: Logger, _ body: (AppServices) async throws -> T
+    _ configuration: AppConfiguration, logger: Logger, node: String = "cli", _ body: (AppServices) async throws -> T
 ) async throws -> T {
     let services: AppServices
     do {
-        services = try await AppServices.make(configuration: configuration, logger: logger)
+        services = try await AppServices.make(configuration: configuration, logger: logger, node: node)
     } catch {
         FileHandle.standardError.write(Data("Steward cannot start: \(error)\n".utf8))
         throw ExitCode(1)

@@ -645,6 +645,12 @@ $(cat "$BENCH/lib/where-the-time-goes.md")
 SECTION
 }
 
+# Sections other scripts wrote (mailing.sh, …) stay in the report.
+KEPT=""
+if [[ -f $REPORT ]]; then
+    KEPT=$(python3 -c 'import re,sys; print("\n".join(m.group(0) for m in re.finditer(r"<!-- (\w+):.*?<!-- /\1 -->", open(sys.argv[1]).read(), re.S)))' "$REPORT")
+fi
+
 cat >"$REPORT" <<EOF
 # Benchmarks
 
@@ -785,5 +791,6 @@ decisions per second** in ${CONSENT_SECONDS:-?} s (target ≥ 1,000,000).
 $(profile_section)
 EOF
 
+if [[ -n $KEPT ]]; then printf '\n%s\n' "$KEPT" >>"$REPORT"; fi
 say "wrote $REPORT"
 sed -n '/^## Summary/,/^## 1/p' "$REPORT" | sed '$d'

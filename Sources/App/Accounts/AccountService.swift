@@ -27,6 +27,8 @@ struct AccountService: Sendable {
     let limits: AccountRateLimits
     let links: SiteLinks
     let consent: ConsentService
+    /// Mailing lists follow the mailing consents given at registration.
+    let subscriptions: SubscriptionService
 
     // MARK: Registration
 
@@ -96,6 +98,10 @@ struct AccountService: Sendable {
             try await consent.record(
                 input.consents.map { (id: $0, granted: true) }, subjectID: subjectID, method: .registration,
                 requestID: request.requestID, actor: .member(memberID), on: db)
+            for purpose in input.consents {
+                try await subscriptions.followConsent(
+                    memberID: memberID, subjectID: subjectID, purpose: purpose, granted: true, request: request, on: db)
+            }
         }
         let session = try await sessions.create(
             kind: "member", principalID: memberID, lifetime: Self.sessionLifetime, now: now)

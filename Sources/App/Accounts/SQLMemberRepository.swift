@@ -133,6 +133,13 @@ struct SQLMemberRepository: Sendable {
         try await db.delete(from: "outbox").where("subject_id", .equal, subjectID).run()
         try await db.delete(from: "consent_records").where("subject_id", .equal, subjectID).run()
         try await db.delete(from: "policy_notices").where("member_id", .equal, id).run()
+        // The member's place on mailing lists: subscriptions, interests, and deliveries not yet sent.
+        let subscribers = SQLSubquery.select { $0.column("id").from("subscribers").where("member_id", .equal, id) }
+        try await db.update("deliveries").set("status", to: "dropped").set("last_error", to: "account deleted")
+            .where("subscriber_id", .in, subscribers).where("status", .in, ["pending", "sending"]).run()
+        try await db.delete(from: "subscriptions").where("subscriber_id", .in, subscribers).run()
+        try await db.delete(from: "subscriber_tags").where("subscriber_id", .in, subscribers).run()
+        try await db.delete(from: "subscribers").where("member_id", .equal, id).run()
         try await db.delete(from: "members").where("id", .equal, id).run()
     }
 

@@ -330,7 +330,7 @@ struct AdminController: Sendable {
         return member
     }
 
-    private func console(
+    func console(
         _ template: String, title: String, page: AdminPage, member: StaffMember, request: Request,
         context: AppRequestContext, content: Any, status: HTTPResponse.Status = .ok
     ) -> Response {

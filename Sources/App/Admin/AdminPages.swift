@@ -96,7 +96,12 @@ struct AdminPage: Sendable {
     static let dashboard = AdminPage(path: "/admin", label: "Dashboard", roles: Set(StaffRole.allCases))
     static let outbox = AdminPage(path: "/admin/outbox", label: "Outbox", roles: [.owner, .privacyOfficer])
     static let staff = AdminPage(path: "/admin/staff", label: "Staff", roles: [.owner])
+    static let lists = AdminPage(path: "/admin/lists", label: "Lists", roles: [.owner, .editor])
+    static let campaigns = AdminPage(path: "/admin/campaigns", label: "Campaigns", roles: [.owner, .editor])
+    static let updates = AdminPage(path: "/admin/updates", label: "Site updates", roles: [.owner, .editor])
+    /// Downloading a list's subscribers (every address at once): owners only. Not a navigation entry.
+    static let listExport = AdminPage(path: "/admin/lists/newsletter/export.csv", label: "Export", roles: [.owner])
 
     /// Every page, in navigation order.
-    static let all: [AdminPage] = [dashboard, outbox, staff]
+    static let all: [AdminPage] = [dashboard, lists, campaigns, updates, outbox, staff]
 }

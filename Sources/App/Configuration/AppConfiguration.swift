@@ -42,6 +42,20 @@ public struct AppConfiguration: Sendable {
     public var policyFile: String
     /// Google Analytics measurement id (`G-…`), or nil: GA is optional and loads only after consent.
     public var gaMeasurementID: String?
+    /// SMTP connections campaigns use at once.
+    public var mailConcurrency = 4
+    /// Campaign messages per second at most (0: no limit).
+    public var mailRatePerSecond = 0
+    /// Campaign messages per hour at most (0: no limit).
+    public var mailRatePerHour = 0
+    /// Seconds before the first retry after a 4xx answer (doubling after each further one).
+    public var mailRetryDelay = 300
+    /// Hours after which a message that keeps getting 4xx answers fails.
+    public var mailGiveUpHours = 96
+    /// DKIM signing: the domain (`d=`), selector (`s=`) and PEM private key file; all three or none.
+    public var dkimDomain: String?
+    public var dkimSelector: String?
+    public var dkimKeyFile: String?
 
     /// Whether the site is served over HTTPS (secure, `__Host-` cookies and HSTS).
     public var isHTTPS: Bool { baseURL.scheme == "https" }
@@ -188,12 +202,46 @@ public struct AppConfiguration: Sendable {
             )
         }
 
+        func number(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>, _ advice: String) -> Int {
+            guard let raw = text(key) else { return fallback }
+            if let parsed = Int(raw), range.contains(parsed) { return parsed }
+            problems.append("STEWARD_\(key.uppercased())=\(raw): \(advice)")
+            return fallback
+        }
+        let mailConcurrency = number("mail_concurrency", 4, 1...256, "use a number of connections from 1 to 256")
+        let mailRatePerSecond = number(
+            "mail_rate_per_second", 0, 0...1_000_000, "use a number of messages per second, or 0 for no limit")
+        let mailRatePerHour = number(
+            "mail_rate_per_hour", 0, 0...100_000_000, "use a number of messages per hour, or 0 for no limit")
+        let mailRetryDelay = number(
+            "mail_retry_delay", 300, 1...86_400, "use the seconds before the first retry, from 1 to 86400")
+        let mailGiveUpHours = number(
+            "mail_give_up_hours", 96, 1...720, "use the hours after which a deferred message fails, from 1 to 720")
+        let dkim = [text("dkim_domain"), text("dkim_selector"), text("dkim_key_file")]
+        if dkim.contains(where: { $0 != nil }) && dkim.contains(where: { $0 == nil }) {
+            problems.append(
+                "STEWARD_DKIM_DOMAIN, STEWARD_DKIM_SELECTOR, STEWARD_DKIM_KEY_FILE: set all three to sign with DKIM, or none"
+            )
+        }
+        if let file = dkim[2], !FileManager.default.fileExists(atPath: file) {
+            problems.append("STEWARD_DKIM_KEY_FILE=\(file): no such file; point it at the PEM private key")
+        }
+
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
-        return AppConfiguration(
+        var configuration = AppConfiguration(
             host: host, port: port, dataDirectory: dataDirectory, databaseURL: databaseURL, masterKey: masterKey,
             smtpURL: smtpURL, baseURL: baseURL, environment: environment, resourcesDirectory: resourcesDirectory,
             mailFrom: mailFrom, maxBodySize: maxBodySize, loginLimit: loginLimit, policyFile: policyFile,
             gaMeasurementID: gaMeasurementID)
+        configuration.mailConcurrency = mailConcurrency
+        configuration.mailRatePerSecond = mailRatePerSecond
+        configuration.mailRatePerHour = mailRatePerHour
+        configuration.mailRetryDelay = mailRetryDelay
+        configuration.mailGiveUpHours = mailGiveUpHours
+        configuration.dkimDomain = dkim[0]
+        configuration.dkimSelector = dkim[1]
+        configuration.dkimKeyFile = dkim[2]
+        return configuration
     }
 
     /// `policy/policy.yaml` in the working folder when present, else the one beside this source file's package.

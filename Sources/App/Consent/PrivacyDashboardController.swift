@@ -117,9 +117,17 @@ struct PrivacyDashboardController: Sendable {
                     "Your browser sends a Global Privacy Control signal, which says no to this. Turn it off to give consent."
             )
         }
-        try await consent.record(
-            [(id: purpose, granted: granted)], subjectID: member.subjectID, method: .settings,
-            requestID: context.requestID, actor: .member(member.id))
+        let request = RequestInfo(
+            ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "", requestID: context.requestID)
+        let subscriptions = accounts.subscriptions
+        try await database.transaction { [consent] db in
+            try await consent.record(
+                [(id: purpose, granted: granted)], subjectID: member.subjectID, method: .settings,
+                requestID: request.requestID, actor: .member(member.id), on: db)
+            try await subscriptions.followConsent(
+                memberID: member.id, subjectID: member.subjectID, purpose: purpose, granted: granted, request: request,
+                on: db)
+        }
         return Response(status: .seeOther, headers: [.location: SitePath.accountPrivacy.path])
     }
 

@@ -15,6 +15,11 @@ struct FormMiddleware: RouterMiddleware {
     let maxBodySize: Int
     /// Paths whose POSTs are not forms from our pages (signed or token-authenticated by other means).
     let exemptPrefixes: [String]
+    /// Paths whose form posts may come from other sites or mail clients: parsed, but not CSRF-checked (the public
+    /// subscription form, which double opt-in protects, and one-click unsubscribe, which its token authenticates).
+    var crossSitePaths: Set<String> = []
+    /// Path prefixes that accept larger forms (CSV imports), with their limit in bytes.
+    var largeBodyPrefixes: [(prefix: String, limit: Int)] = []
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
@@ -38,15 +43,22 @@ struct FormMiddleware: RouterMiddleware {
         }
 
         if request.method == .post && !exemptPrefixes.contains(where: { request.uri.path.hasPrefix($0) }) {
+            let path = request.uri.path
+            let limit = largeBodyPrefixes.first { path.hasPrefix($0.prefix) }?.limit ?? maxBodySize
             let body: ByteBuffer
             do {
-                body = try await request.collectBody(upTo: maxBodySize)
+                body = try await request.collectBody(upTo: limit)
             } catch {
                 throw HTTPError(.contentTooLarge)
             }
             context.form = FormData(urlEncoded: String(buffer: body))
-            guard newCSRFCookie == nil, let sent = context.form["csrf"],
-                Token.constantTimeEquals(sent, context.csrfToken)
+            let crossSite = crossSitePaths.contains(path)
+            guard
+                crossSite
+                    || (newCSRFCookie == nil
+                        && context.form["csrf"].map {
+                            Token.constantTimeEquals($0, context.csrfToken)
+                        } == true)
             else {
                 throw HTTPError(
                     .forbidden,

@@ -15,6 +15,10 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     /// A header a page sets when it loads Google Analytics (after consent); never sent to the browser.
     static let thirdPartyMarker = HTTPField.Name("X-Steward-Third-Party")!
 
+    /// A header a response sets to replace the CSP with a stricter one of its own (the e-mail preview, which
+    /// shows staff-written HTML with its inline styles but no script); never sent to the browser.
+    static let ownPolicyMarker = HTTPField.Name("X-Steward-Own-CSP")!
+
     /// The CSP of a page that loads Google Analytics: its hosts are allowed there and nowhere else.
     static let contentSecurityPolicyWithAnalytics =
         "default-src 'self'; script-src 'self' https://www.googletagmanager.com; style-src 'self'; "
@@ -28,8 +32,15 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         var response = try await next(request, context)
         let analytics = response.headers[Self.thirdPartyMarker] != nil
         response.headers[Self.thirdPartyMarker] = nil
+        let ownPolicy = response.headers[Self.ownPolicyMarker]
+        response.headers[Self.ownPolicyMarker] = nil
         Self.apply(to: &response.headers, isHTTPS: isHTTPS)
         if analytics { response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicyWithAnalytics }
+        if let ownPolicy {
+            response.headers[.contentSecurityPolicy] = ownPolicy
+            // Such a page may be framed by our own pages (the e-mail preview in the console).
+            response.headers[Names.frameOptions] = "SAMEORIGIN"
+        }
         return response
     }
 

@@ -58,6 +58,15 @@ enum PersonalDataRegistry {
         ),
         .init(table: "outbox", column: "subject_enc", category: "contact", label: "Subject of messages sent to you"),
         .init(table: "outbox", column: "message_enc", category: "contact", label: "Messages sent to you"),
+        .init(
+            table: "subscribers", column: "email_enc", category: "contact", label: "E-mail address you subscribed with"),
+        .init(table: "subscribers", column: "name_enc", category: "identity", label: "Name you subscribed with"),
+        .init(
+            table: "subscribers", column: "email_index", category: "contact",
+            label: "Keyed fingerprint of your subscribed address"),
+        .init(
+            table: "suppressions", column: "email_index", category: "contact",
+            label: "Keyed fingerprint of an address that unsubscribed or bounced (never mailed again)"),
         .init(table: "consent_records", column: "purpose", category: "consent_records", label: "Your consent choices"),
         .init(
             table: "consent_records", column: "granted", category: "consent_records",
@@ -79,6 +88,12 @@ enum PersonalDataRegistry {
         ("service", "account_credentials", "signing in"),
         ("audit_security", "ip_address", "the security log and the sign-ins list"),
         ("audit_security", "account_credentials", "rate limits and sign-in checks"),
+        ("newsletter", "contact", "sending the newsletter to its subscribers"),
+        ("newsletter", "identity", "the greeting of the newsletter"),
+        ("site_updates", "contact", "e-mailing site updates to their subscribers"),
+        ("site_updates", "identity", "the greeting of site-update e-mails"),
+        ("promotions_events", "contact", "e-mailing promotions and invitations to their subscribers"),
+        ("promotions_events", "identity", "the greeting of promotion e-mails"),
     ]
 
     /// The registered fields of a category, for the privacy dashboard.

@@ -25,6 +25,11 @@ enum SitePath: Sendable {
     case privacyVersions
     case cookies
     case accountPrivacy
+    case subscribe
+    case subscribeConfirm(token: String)
+    case unsubscribe(token: String)
+    case accountSubscriptions
+    case accountNotifications
 
     /// The path with its query.
     var path: String {
@@ -56,6 +61,11 @@ enum SitePath: Sendable {
         case .privacyVersions: "/privacy/versions"
         case .cookies: "/cookies"
         case .accountPrivacy: "/account/privacy"
+        case .subscribe: "/subscribe"
+        case .subscribeConfirm(let token): "/subscribe/confirm?token=" + token
+        case .unsubscribe(let token): "/unsubscribe?t=" + token
+        case .accountSubscriptions: "/account/subscriptions"
+        case .accountNotifications: "/account/notifications"
         }
     }
 

@@ -13,6 +13,16 @@ public enum Flash: String, Sendable, CaseIterable {
     case accountDeleted
     case staffInvited
     case secondFactorEnabled
+    case subscriptionsSaved
+    case listCreated
+    case campaignSaved
+    case campaignScheduled
+    case campaignStarted
+    case campaignPaused
+    case campaignResumed
+    case campaignCancelled
+    case testSent
+    case updatePublished
 
     /// success, info or error.
     public var kind: String {
@@ -38,6 +48,16 @@ public enum Flash: String, Sendable, CaseIterable {
         case .accountDeleted: "Your account was deleted. Nothing of it is left readable."
         case .staffInvited: "The invitation was sent."
         case .secondFactorEnabled: "Two-factor sign-in is on."
+        case .subscriptionsSaved: "Your e-mail choices were saved."
+        case .listCreated: "The list was created."
+        case .campaignSaved: "The campaign was saved."
+        case .campaignScheduled: "The campaign is scheduled."
+        case .campaignStarted: "Sending has started."
+        case .campaignPaused: "The campaign is paused. Messages already on their way still arrive."
+        case .campaignResumed: "Sending resumed where it stopped."
+        case .campaignCancelled: "The campaign is cancelled. Nothing more will be sent."
+        case .testSent: "A test message is on its way to your address."
+        case .updatePublished: "The update is published."
         }
     }
 }

@@ -12,5 +12,6 @@ public enum Migrations {
         CreateStaffTables(),
         CreateOutboxTable(),
         CreatePolicyTables(),
+        CreateMailingTables(),
     ]
 }

@@ -1,0 +1,107 @@
+import Foundation
+import Mailing
+import SMTP
+
+/// Turns a campaign into one message per recipient: compiled once, then personalised cheaply for each.
+///
+/// The Markdown is compiled to HTML and text once (``CampaignContent``); the e-mail layout is rendered once around
+/// markers and split, so a recipient's message is the personalised body placed between fixed pieces.
+struct CampaignComposer: Sendable {
+    /// Variables a campaign may use.
+    static let variables: Set<String> = ["name", "email", "list_name", "site_name", "unsubscribe_url"]
+
+    private static let bodyMarker = "\u{1}STEWARD-BODY\u{1}"
+    private static let linkMarker = "\u{1}STEWARD-UNSUBSCRIBE\u{1}"
+
+    let content: CampaignContent
+    let listName: String
+    let listID: String
+    let siteName: String
+    let from: MailAddress
+    let domain: String
+    /// The HTML layout split around the body and the unsubscribe link: [before body, between, after link].
+    private let htmlPieces: [String]
+    private let textPieces: [String]
+    let signer: DKIMSigner?
+    let unsubscribeMailbox: String
+
+    /// Compiles a campaign.
+    /// - Throws: ``CampaignContentError`` when the Markdown or a Mustache tag is wrong.
+    init(
+        campaign: Campaign, list: MailingList, renderer: Renderer, from: String, domain: String, signer: DKIMSigner?,
+        unsubscribeMailbox: String
+    ) throws {
+        content = try CampaignContent(subject: campaign.subject, markdown: campaign.body, variables: Self.variables)
+        listName = list.name
+        listID = list.id
+        siteName = renderer.site.name
+        self.from = try MailAddress(from, name: renderer.site.name)
+        self.domain = domain
+        self.signer = signer
+        self.unsubscribeMailbox = unsubscribeMailbox
+        let model: [String: Any] = [
+            "body": Self.bodyMarker, "unsubscribeURL": Self.linkMarker, "listName": list.name,
+            "site": [
+                "name": renderer.site.name, "street": renderer.site.street, "postalCode": renderer.site.postalCode,
+                "city": renderer.site.city, "country": renderer.site.country, "email": renderer.site.email,
+            ],
+        ]
+        htmlPieces = Self.split(renderer.render("emails/campaign.html", model) ?? Self.bodyMarker + Self.linkMarker)
+        textPieces = Self.split(renderer.render("emails/campaign.txt", model) ?? Self.bodyMarker + Self.linkMarker)
+    }
+
+    /// One recipient's message, ready for SMTP.
+    /// - Parameters:
+    ///   - email: The recipient's address.
+    ///   - name: The recipient's name, if known.
+    ///   - unsubscribeURL: Their one-click link.
+    ///   - token: Their unsubscribe token (for the mailto alternative).
+    ///   - messageID: The Message-ID without brackets.
+    ///   - date: The Date header.
+    func message(
+        email: String, name: String?, unsubscribeURL: String, token: String, messageID: String, date: Date
+    ) throws -> String {
+        let parts = parts(email: email, name: name, unsubscribeURL: unsubscribeURL)
+        let message = MailMessage(
+            from: from, to: [try MailAddress(email, name: name?.isEmpty == false ? name : nil)],
+            subject: parts.subject, textBody: parts.text, htmlBody: parts.html, date: date, messageID: messageID,
+            extraHeaders: [
+                (
+                    "List-Unsubscribe",
+                    "<\(unsubscribeURL)>, <mailto:\(unsubscribeMailbox)?subject=unsubscribe%20\(token)>"
+                ),
+                ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+                ("List-Id", "\(listName.filter { $0 != "<" && $0 != ">" && !$0.isNewline }) <\(listID).\(domain)>"),
+                ("Precedence", "bulk"),
+            ])
+        let raw = try message.render()
+        return try signer.map { try $0.sign(raw, at: date) } ?? raw
+    }
+
+    /// The personalised subject, full HTML document and text of one recipient's message.
+    func parts(email: String, name: String?, unsubscribeURL: String) -> (subject: String, html: String, text: String) {
+        let values = [
+            "name": name ?? "", "email": email, "list_name": listName, "site_name": siteName,
+            "unsubscribe_url": unsubscribeURL,
+        ]
+        let rendered = content.render(values)
+        let html = htmlPieces[0] + rendered.html + htmlPieces[1] + Self.escape(unsubscribeURL) + htmlPieces[2]
+        let text = textPieces[0] + rendered.text + textPieces[1] + unsubscribeURL + textPieces[2]
+        return (rendered.subject, html, text)
+    }
+
+    /// Splits a rendered layout at the body marker and the link marker into exactly three pieces.
+    private static func split(_ rendered: String) -> [String] {
+        let body = rendered.components(separatedBy: bodyMarker)
+        let before = body.first ?? ""
+        let rest = body.dropFirst().joined()
+        let link = rest.components(separatedBy: linkMarker)
+        // A layout that shows the link more than once keeps every occurrence but the first as text.
+        return [before, link.first ?? "", link.dropFirst().joined(separator: "")]
+    }
+
+    private static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
+            .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+}

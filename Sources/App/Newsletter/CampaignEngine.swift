@@ -1,0 +1,521 @@
+import Foundation
+import Logging
+import Metrics
+import Policy
+import SMTP
+import SQLKit
+import ServiceLifecycle
+import Storage
+import Synchronization
+import Vault
+
+/// Sends campaigns: expands each into durable per-recipient deliveries, then sends them over pooled SMTP
+/// connections, recording every outcome before the connection takes its next message.
+///
+/// Crash safety: a delivery is claimed (`sending`) before it is sent and marked `sent` in a group commit right
+/// after the relay accepted it; the connection sends nothing else until that commit is done. After a crash, the
+/// instance's claimed deliveries return to the queue, so nobody is skipped and the only messages that can arrive
+/// twice are the ones in flight at the crash — at most one per connection. Resent messages keep their Message-ID.
+final class CampaignEngine: Sendable {
+    let database: Database
+    let campaigns: SQLCampaignRepository
+    let subscriptions: SubscriptionService
+    let keyring: Keyring
+    let state: PolicyState
+    let renderer: Renderer
+    let links: SiteLinks
+    let audit: AuditLog
+    let clock: any WallClock
+    let transport: CampaignTransport
+    let settings: MailingSettings
+    let from: String
+    let domain: String
+    /// Names this process's claims, so that after a restart it takes its own claims back at once.
+    let node: String
+    let logger: Logger
+    private let rate: SendRate
+    /// Set by ``wake()``; the loop looks for work as soon as it sees it.
+    private let woken = Mutex(false)
+
+    init(
+        database: Database, campaigns: SQLCampaignRepository, subscriptions: SubscriptionService, keyring: Keyring,
+        state: PolicyState, renderer: Renderer, links: SiteLinks, audit: AuditLog, clock: any WallClock,
+        transport: CampaignTransport, settings: MailingSettings, from: String, domain: String, node: String,
+        logger: Logger
+    ) {
+        self.database = database
+        self.campaigns = campaigns
+        self.subscriptions = subscriptions
+        self.keyring = keyring
+        self.state = state
+        self.renderer = renderer
+        self.links = links
+        self.audit = audit
+        self.clock = clock
+        self.transport = transport
+        self.settings = settings
+        self.from = from
+        self.domain = domain
+        self.node = node
+        self.logger = logger
+        self.rate = SendRate(perSecond: settings.perSecond, perHour: settings.perHour)
+    }
+
+    /// Asks the running loop to look for work now (a campaign was started).
+    func wake() {
+        woken.withLock { $0 = true }
+    }
+
+    // MARK: Running
+
+    /// Sends due campaigns until cancelled, looking for new work every `interval` or soon after ``wake()``.
+    func run(interval: Duration = .seconds(2)) async {
+        do {
+            try await recoverClaims()
+        } catch {
+            logger.error("could not take back this instance's claimed deliveries", metadata: ["error": "\(error)"])
+        }
+        while !Task.isCancelled {
+            do {
+                try await runDue()
+            } catch is CancellationError {
+                break
+            } catch {
+                logger.error("campaign sending failed; trying again", metadata: ["error": "\(error)"])
+            }
+            var waited: Duration = .zero
+            while waited < interval && !Task.isCancelled && !takeWakeUp() {
+                try? await Task.sleep(for: .milliseconds(100))
+                waited += .milliseconds(100)
+            }
+        }
+        await transport.shutdown()
+    }
+
+    /// Whether ``wake()`` was called since the last look (and forgets it).
+    private func takeWakeUp() -> Bool {
+        woken.withLock { woken in
+            defer { woken = false }
+            return woken
+        }
+    }
+
+    /// Returns this instance's claimed deliveries to the queue (after a crash or restart of this node).
+    func recoverClaims() async throws {
+        let now = clock.milliseconds
+        try await database.sql.raw(
+            """
+            UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = \(bind: now)
+            WHERE status = 'sending' AND claimed_by = \(bind: node)
+            """
+        ).run()
+    }
+
+    /// Works on every due campaign until none has a delivery that can be sent now.
+    /// - Parameter only: Limit the work to one campaign (the `campaign send` command).
+    func runDue(only: String? = nil) async throws {
+        let now = clock.milliseconds
+        for campaign in try await campaigns.due(now: now) where only == nil || campaign.id == only {
+            try Task.checkCancellation()
+            if campaign.status == .scheduled {
+                try await database.transaction { [campaigns, audit] db in
+                    guard
+                        try await campaigns.transition(
+                            id: campaign.id, from: [.scheduled], to: .sending, now: now, on: db)
+                    else { return }
+                    try await db.update("campaigns").set("started_at", to: now).where("id", .equal, campaign.id)
+                        .run()
+                    try await audit.record(
+                        "campaign.start", actor: .system, subject: nil, requestID: nil,
+                        details: ["campaign": campaign.id, "reason": "scheduled"], on: db)
+                }
+            }
+            try await send(campaignID: campaign.id)
+        }
+    }
+
+    /// Sends one campaign's due deliveries until none is left, it is paused or cancelled, or only retries that
+    /// are not yet due remain.
+    func send(campaignID: String) async throws {
+        guard var campaign = try await campaigns.find(id: campaignID), campaign.status == .sending else { return }
+        guard let list = try await subscriptions.repository.list(id: campaign.listID) else {
+            logger.error("campaign list is gone", metadata: ["campaign": "\(campaignID)"])
+            return
+        }
+        if campaign.expandedAt == nil {
+            campaign = try await expand(campaign)
+        }
+        let composer = try CampaignComposer(
+            campaign: campaign, list: list, renderer: renderer, from: from, domain: domain, signer: settings.dkim,
+            unsubscribeMailbox: settings.unsubscribeMailbox)
+        let transport = try transport.prepare(campaignID: campaignID)
+        let recorder = DeliveryRecorder(
+            database: database, subscriptions: subscriptions, listID: list.id, campaignID: campaignID,
+            settings: settings)
+        while true {
+            try Task.checkCancellation()
+            guard try await campaigns.find(id: campaignID)?.status == .sending else { return }
+            let claimed = try await claim(campaignID: campaignID)
+            if claimed.isEmpty {
+                try await finishIfDone(campaignID: campaignID)
+                return
+            }
+            let recipients = try await load(claimed, list: list)
+            try await deliver(
+                recipients, campaign: campaign, composer: composer, transport: transport, recorder: recorder)
+        }
+    }
+
+    // MARK: Expansion
+
+    /// Creates one delivery per recipient: confirmed subscribers of the list (members only with a verified
+    /// address), narrowed by interests, never a suppressed address. One statement, in one transaction.
+    func expand(_ campaign: Campaign) async throws -> Campaign {
+        let now = clock.milliseconds
+        return try await database.transaction { [campaigns, audit] db in
+            guard var current = try await campaigns.find(id: campaign.id, on: db) else { return campaign }
+            guard current.expandedAt == nil else { return current }
+            var tagFilter: SQLQueryString = ""
+            if !current.tags.isEmpty {
+                tagFilter =
+                    " AND EXISTS (SELECT 1 FROM subscriber_tags t WHERE t.subscriber_id = s.id AND t.tag IN (\(SQLList(current.tags.map { SQLBind($0) }))))"
+            }
+            let query: SQLQueryString =
+                """
+                INSERT INTO deliveries (campaign_id, subscriber_id, status, attempts, next_attempt_at, created_at, updated_at)
+                SELECT \(bind: current.id), s.id, 'pending', 0, \(bind: now), \(bind: now), \(bind: now)
+                FROM subscriptions p
+                JOIN subscribers s ON s.id = p.subscriber_id
+                LEFT JOIN members m ON m.id = s.member_id
+                WHERE p.list_id = \(bind: current.listID) AND p.status = 'active'
+                AND (s.member_id IS NULL OR m.email_verified_at IS NOT NULL)
+                AND NOT EXISTS (
+                    SELECT 1 FROM suppressions x WHERE x.email_index = COALESCE(m.email_index, s.email_index)
+                    AND x.list_id IN (\(bind: current.listID), '*'))
+                """ + tagFilter + " ORDER BY s.id"
+            try await db.raw(query).run()
+            let count =
+                try await db.raw("SELECT COUNT(*) AS n FROM deliveries WHERE campaign_id = \(bind: current.id)")
+                .first()?.decode(column: "n", as: Int.self) ?? 0
+            current.expandedAt = now
+            current.recipients = count
+            current.updatedAt = now
+            try await db.update("campaigns").set("expanded_at", to: now).set("recipients", to: count)
+                .set("updated_at", to: now).where("id", .equal, current.id).run()
+            try await audit.record(
+                "campaign.expand", actor: .system, subject: nil, requestID: nil,
+                details: ["campaign": current.id, "recipients": String(count)], on: db)
+            return current
+        }
+    }
+
+    // MARK: Claiming and loading
+
+    private struct Claimed: Sendable {
+        let id: Int64
+        let attempts: Int
+        let firstAt: Int64
+    }
+
+    /// Claims up to a batch of due deliveries for this node (and ones whose claim outlived its lease).
+    private func claim(campaignID: String) async throws -> [Claimed] {
+        let now = clock.milliseconds
+        let stale = now - settings.claimLease
+        let lock: SQLQueryString = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let query: SQLQueryString =
+            """
+            UPDATE deliveries SET status = 'sending', claimed_by = \(bind: node), claimed_at = \(bind: now),
+                updated_at = \(bind: now)
+            WHERE id IN (
+                SELECT id FROM deliveries WHERE campaign_id = \(bind: campaignID)
+                AND ((status = 'pending' AND next_attempt_at <= \(bind: now))
+                     OR (status = 'sending' AND claimed_at < \(bind: stale)))
+                ORDER BY id LIMIT \(unsafeRaw: String(settings.batchSize))
+            """ + lock + ") RETURNING id, attempts, created_at"
+        let rows = try await database.transaction { db in try await db.raw(query).all() }
+        return try rows.map {
+            Claimed(
+                id: try $0.decode(column: "id", as: Int64.self),
+                attempts: try $0.decode(column: "attempts", as: Int.self),
+                firstAt: try $0.decode(column: "created_at", as: Int64.self))
+        }.sorted { $0.id < $1.id }
+    }
+
+    /// A claimed delivery with what sending it needs, or why it must not be sent.
+    struct Recipient: Sendable {
+        let deliveryID: Int64
+        let attempts: Int
+        let firstAt: Int64
+        let subscriberID: String?
+        let email: String?
+        let name: String?
+        /// Set when the delivery must be dropped instead of sent.
+        let dropReason: String?
+    }
+
+    /// Reads and opens the recipients of a batch, with their current consent, subscription and suppression.
+    private func load(_ claimed: [Claimed], list: MailingList) async throws -> [Recipient] {
+        let ids = claimed.map { SQLBind($0.id) }
+        let rows = try await database.sql.raw(
+            """
+            SELECT d.id AS delivery_id, s.id, s.subject_id, s.member_id, s.email_enc, s.name_enc, s.created_at,
+                   k.wrapped_key, m.email_enc AS member_email_enc, m.name_enc AS member_name_enc,
+                   m.email_verified_at,
+                   (SELECT p.status FROM subscriptions p WHERE p.subscriber_id = s.id AND p.list_id = \(bind: list.id))
+                       AS subscription,
+                   (SELECT COUNT(*) FROM suppressions x
+                    WHERE x.email_index = COALESCE(m.email_index, s.email_index)
+                    AND x.list_id IN (\(bind: list.id), '*')) AS suppressed
+            FROM deliveries d
+            LEFT JOIN subscribers s ON s.id = d.subscriber_id
+            LEFT JOIN data_keys k ON k.subject_id = s.subject_id
+            LEFT JOIN members m ON m.id = s.member_id
+            WHERE d.id IN (\(SQLList(ids)))
+            """
+        ).all()
+        var subjects: [String] = []
+        for row in rows {
+            if let subject = try row.decode(column: "subject_id", as: String?.self) { subjects.append(subject) }
+        }
+        let grants = try await latestGrants(purpose: list.purpose, subjects: subjects)
+        let snapshot = state.current
+        let master = keyring.master
+        var byID: [Int64: Recipient] = [:]
+        for row in rows {
+            let deliveryID = try row.decode(column: "delivery_id", as: Int64.self)
+            let item = claimed.first { $0.id == deliveryID }
+            func dropped(_ reason: String, _ subscriberID: String? = nil) -> Recipient {
+                Recipient(
+                    deliveryID: deliveryID, attempts: item?.attempts ?? 0, firstAt: item?.firstAt ?? 0,
+                    subscriberID: subscriberID, email: nil, name: nil, dropReason: reason)
+            }
+            guard let subscriberID = try row.decode(column: "id", as: String?.self),
+                let subjectID = try row.decode(column: "subject_id", as: String?.self)
+            else {
+                byID[deliveryID] = dropped("the subscriber is gone")
+                continue
+            }
+            guard try row.decode(column: "subscription", as: String?.self) == "active" else {
+                byID[deliveryID] = dropped("unsubscribed", subscriberID)
+                continue
+            }
+            if try row.decode(column: "suppressed", as: Int.self) > 0 {
+                byID[deliveryID] = dropped("suppressed", subscriberID)
+                continue
+            }
+            let decision = snapshot.engine.decide(
+                purpose: list.purpose, category: "contact",
+                state: ConsentState(
+                    grants: grants[subjectID].map { [list.purpose: $0] } ?? [:], globalPrivacyControl: false))
+            guard decision.isAllowed else {
+                byID[deliveryID] = dropped("no consent for \(list.purpose)", subscriberID)
+                continue
+            }
+            let opened = try RecipientRow(row: row, master: master)
+            guard let subscriber = opened.subscriber, !subscriber.email.isEmpty else {
+                byID[deliveryID] = dropped("the subscriber's data is erased", subscriberID)
+                continue
+            }
+            byID[deliveryID] = Recipient(
+                deliveryID: deliveryID, attempts: item?.attempts ?? 0, firstAt: item?.firstAt ?? 0,
+                subscriberID: subscriberID, email: subscriber.email, name: subscriber.name, dropReason: nil)
+        }
+        return claimed.map { byID[$0.id] ?? dropped($0) }
+    }
+
+    private func dropped(_ claimed: Claimed) -> Recipient {
+        Recipient(
+            deliveryID: claimed.id, attempts: claimed.attempts, firstAt: claimed.firstAt, subscriberID: nil,
+            email: nil, name: nil, dropReason: "the delivery is gone")
+    }
+
+    /// The newest consent record of `purpose` for each subject.
+    private func latestGrants(purpose: String, subjects: [String]) async throws -> [String: ConsentGrant] {
+        var grants: [String: ConsentGrant] = [:]
+        for start in stride(from: 0, to: subjects.count, by: 900) {
+            let slice = subjects[start..<min(start + 900, subjects.count)]
+            let rows = try await database.sql.raw(
+                """
+                SELECT subject_id, granted, policy_version, created_at FROM consent_records
+                WHERE purpose = \(bind: purpose) AND subject_id IN (\(SQLList(slice.map { SQLBind($0) })))
+                ORDER BY created_at, id
+                """
+            ).all()
+            for row in rows {
+                grants[try row.decode(column: "subject_id", as: String.self)] = ConsentGrant(
+                    granted: try row.decode(column: "granted", as: Bool.self),
+                    policyVersion: try row.decode(column: "policy_version", as: Int.self),
+                    at: try row.decode(column: "created_at", as: Int64.self))
+            }
+        }
+        return grants
+    }
+
+    // MARK: Sending
+
+    /// Sends a batch over `concurrency` connections; each result is committed before that worker sends again.
+    private func deliver(
+        _ recipients: [Recipient], campaign: Campaign, composer: CampaignComposer, transport: CampaignTransport,
+        recorder: DeliveryRecorder
+    ) async throws {
+        let next = BatchCursor()
+        let stop = StopCheck(campaigns: campaigns, campaignID: campaign.id)
+        let workers = max(1, min(settings.concurrency, recipients.count))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<workers {
+                group.addTask { [self] in
+                    while true {
+                        let index = next.take()
+                        guard index < recipients.count else { return }
+                        let recipient = recipients[index]
+                        if Task.isCancelled {
+                            next.finish(recipients.count)
+                            return
+                        }
+                        if try await stop.shouldStop() {
+                            next.finish(recipients.count)
+                            return
+                        }
+                        if let reason = recipient.dropReason {
+                            try await recorder.record(.dropped(recipient.deliveryID, reason: reason))
+                            continue
+                        }
+                        await rate.acquire()
+                        let result = await send(recipient, campaign: campaign, composer: composer, transport: transport)
+                        try await recorder.record(result)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        // Deliveries claimed but not sent (the campaign was paused or cancelled) go back to the queue.
+        let now = clock.milliseconds
+        try await database.sql.raw(
+            """
+            UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = \(bind: now)
+            WHERE status = 'sending' AND claimed_by = \(bind: node)
+            AND id IN (\(SQLList(recipients.map { SQLBind($0.deliveryID) })))
+            """
+        ).run()
+    }
+
+    /// Sends one message and classifies the answer.
+    private func send(
+        _ recipient: Recipient, campaign: Campaign, composer: CampaignComposer, transport: CampaignTransport
+    ) async -> DeliveryResult {
+        guard let email = recipient.email, let subscriberID = recipient.subscriberID else {
+            return .dropped(recipient.deliveryID, reason: "no address")
+        }
+        let token = subscriptions.unsubscribeToken(subscriberID: subscriberID, listID: campaign.listID)
+        do {
+            let raw = try composer.message(
+                email: email, name: recipient.name, unsubscribeURL: links.url(.unsubscribe(token: token)),
+                token: token, messageID: "\(campaign.id).\(recipient.deliveryID)@\(domain)", date: clock.now())
+            try await transport.send(raw, from: from, to: email, name: String(recipient.deliveryID))
+            Counter(label: "steward_campaign_messages_total", dimensions: [("outcome", "sent")]).increment()
+            return .sent(recipient.deliveryID)
+        } catch let error as SMTPError {
+            let reason = DeliveryRecorder.redact(error.description)
+            switch error {
+            case .permanent:
+                Counter(label: "steward_campaign_messages_total", dimensions: [("outcome", "bounced")]).increment()
+                return .bounced(recipient.deliveryID, subscriberID: subscriberID, reason: reason)
+            default:
+                Counter(label: "steward_campaign_messages_total", dimensions: [("outcome", "deferred")]).increment()
+                return .deferred(
+                    recipient.deliveryID, attempts: recipient.attempts + 1, firstAt: recipient.firstAt, reason: reason)
+            }
+        } catch let error as MailError {
+            return .failed(recipient.deliveryID, reason: DeliveryRecorder.redact("\(error)"))
+        } catch {
+            return .deferred(
+                recipient.deliveryID, attempts: recipient.attempts + 1, firstAt: recipient.firstAt,
+                reason: DeliveryRecorder.redact("\(error)"))
+        }
+    }
+
+    /// Marks a campaign sent once no delivery is pending or being sent.
+    private func finishIfDone(campaignID: String) async throws {
+        let now = clock.milliseconds
+        let open =
+            try await database.sql.raw(
+                """
+                SELECT COUNT(*) AS n FROM deliveries
+                WHERE campaign_id = \(bind: campaignID) AND status IN ('pending', 'sending')
+                """
+            ).first()?.decode(column: "n", as: Int.self) ?? 0
+        guard open == 0 else { return }
+        let progress = try await campaigns.progress(campaignID: campaignID)
+        try await database.transaction { [campaigns, audit] db in
+            guard try await campaigns.transition(id: campaignID, from: [.sending], to: .sent, now: now, on: db) else {
+                return
+            }
+            try await db.update("campaigns").set("finished_at", to: now).where("id", .equal, campaignID).run()
+            try await audit.record(
+                "campaign.finish", actor: .system, subject: nil, requestID: nil,
+                details: [
+                    "campaign": campaignID, "sent": String(progress.sent), "failed": String(progress.failed),
+                    "dropped": String(progress.dropped),
+                ], on: db)
+        }
+        logger.info(
+            "campaign sent",
+            metadata: ["campaign": "\(campaignID)", "sent": "\(progress.sent)", "failed": "\(progress.failed)"])
+    }
+}
+
+/// Hands out a batch's indexes to the sending workers, one at a time.
+private final class BatchCursor: Sendable {
+    private let position = Mutex(0)
+
+    /// The next index.
+    func take() -> Int {
+        position.withLock { value in
+            defer { value += 1 }
+            return value
+        }
+    }
+
+    /// Hands out nothing more.
+    func finish(_ count: Int) {
+        position.withLock { $0 = count }
+    }
+}
+
+/// Re-reads a campaign's status at most twice a second, so a pause or cancel stops the senders quickly.
+private final class StopCheck: Sendable {
+    let campaigns: SQLCampaignRepository
+    let campaignID: String
+    private let state = Mutex<(checkedAt: ContinuousClock.Instant?, stop: Bool)>((nil, false))
+
+    init(campaigns: SQLCampaignRepository, campaignID: String) {
+        self.campaigns = campaigns
+        self.campaignID = campaignID
+    }
+
+    func shouldStop() async throws -> Bool {
+        let now = ContinuousClock.now
+        let due = state.withLock { state -> Bool? in
+            if state.stop { return nil }
+            if let at = state.checkedAt, now - at < .milliseconds(500) { return false }
+            state.checkedAt = now
+            return true
+        }
+        guard let due else { return true }
+        guard due else { return false }
+        let stop = try await campaigns.find(id: campaignID)?.status != .sending
+        if stop { state.withLock { $0.stop = true } }
+        return stop
+    }
+}
+
+/// Runs the campaign engine beside the HTTP server; a graceful stop lets messages in flight finish and record.
+struct CampaignEngineService: Service {
+    let engine: CampaignEngine
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await engine.run()
+        }
+    }
+}
