@@ -23,6 +23,9 @@ public struct MailAddress: Sendable, Equatable {
         self.name = (name?.isEmpty ?? true) ? nil : name
     }
 
+    /// Characters an address may not contain.
+    private static let forbidden: Set<Unicode.Scalar> = ["<", ">", ",", ";", "\"", "\\", "(", ")"]
+
     /// Checks `address` against the rules in the type's documentation.
     /// - Parameters:
     ///   - address: The bare address.
@@ -32,12 +35,15 @@ public struct MailAddress: Sendable, Equatable {
         if containsLineBreakOrNUL(address) {
             throw .headerInjection(field: field)
         }
-        let forbidden: Set<Unicode.Scalar> = ["<", ">", ",", ";", "\"", "\\", "(", ")"]
+        // Plain ASCII (nearly every address) is checked byte by byte; Unicode properties only otherwise.
+        let isASCII = address.utf8.allSatisfy { $0 < 0x80 }
         for scalar in address.unicodeScalars {
-            if scalar.properties.isWhitespace || scalar.value < 0x20 || scalar.value == 0x7F {
+            let isSpace =
+                isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.properties.isWhitespace
+            if isSpace || scalar.value < 0x20 || scalar.value == 0x7F {
                 throw .invalidAddress("\(field) contains whitespace or a control character")
             }
-            if forbidden.contains(scalar) {
+            if Self.forbidden.contains(scalar) {
                 throw .invalidAddress("\(field) contains a character that is not allowed (<>,;\"\\())")
             }
         }

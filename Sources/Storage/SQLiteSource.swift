@@ -5,6 +5,9 @@ import SQLiteKit
 
 /// SQLite connections set up for a server: writers wait for the lock instead of failing at once, and WAL commits
 /// skip the per-commit fsync (the WAL itself is synced at checkpoints; a power cut loses at most the last commits).
+///
+/// Each connection may cache up to 8 MB of pages (SQLite's default is 2 MB); temporary tables and statement
+/// journals stay in memory. Pages are only allocated as they are used.
 struct SQLiteSource: ConnectionPoolSource {
     let base: SQLiteConnectionSource
 
@@ -12,6 +15,10 @@ struct SQLiteSource: ConnectionPoolSource {
         base.makeConnection(logger: logger, on: eventLoop).flatMap { connection in
             connection.query("PRAGMA busy_timeout = 10000").flatMap { _ in
                 connection.query("PRAGMA synchronous = NORMAL")
+            }.flatMap { _ in
+                connection.query("PRAGMA cache_size = -8192")
+            }.flatMap { _ in
+                connection.query("PRAGMA temp_store = MEMORY")
             }.map { _ in connection }
         }
     }

@@ -11,6 +11,10 @@ import Foundation
 public struct MasterKey: Sendable, CustomStringConvertible {
     /// The raw key; 32 bytes.
     let key: SymmetricKey
+    /// The key that wraps per-person data keys, derived once (HKDF on every wrap would cost more than the wrap).
+    private let wrappingKey: DataKey
+    /// HMAC already keyed for the `email` blind index, the one looked up most; copied for each value.
+    private let emailIndex: HMAC<SHA256>
 
     /// Creates a master key from its raw bytes.
     ///
@@ -20,7 +24,7 @@ public struct MasterKey: Sendable, CustomStringConvertible {
         guard bytes.count == Self.byteCount else {
             throw VaultError.invalidKeyLength(bytes.count)
         }
-        key = SymmetricKey(data: Array(bytes))
+        self.init(key: SymmetricKey(data: Array(bytes)))
     }
 
     /// Creates a master key from its standard base64 text, as produced by ``base64``.
@@ -40,6 +44,8 @@ public struct MasterKey: Sendable, CustomStringConvertible {
     /// Wraps an existing symmetric key that is known to be 32 bytes long.
     private init(key: SymmetricKey) {
         self.key = key
+        wrappingKey = DataKey(key: Self.subkey(of: key, use: "wrap", info: "data-key"))
+        emailIndex = HMAC<SHA256>(key: Self.subkey(of: key, use: "blind-index", info: "email"))
     }
 
     /// Creates a new random master key from the system's secure random number generator.
@@ -98,8 +104,9 @@ public struct MasterKey: Sendable, CustomStringConvertible {
     ///   - domain: What kind of value it is, e.g. `"email"`.
     /// - Returns: 64 lowercase hexadecimal characters.
     public func blindIndex(_ value: String, domain: String) -> String {
-        let indexKey = subkey(use: "blind-index", info: domain)
-        return HMAC<SHA256>.authenticationCode(for: Data(value.utf8), using: indexKey).lowercaseHex
+        var hmac = domain == "email" ? emailIndex : HMAC<SHA256>(key: subkey(use: "blind-index", info: domain))
+        hmac.update(data: Array(value.utf8))
+        return hmac.finalize().lowercaseHex
     }
 
     /// A data key for system secrets that belong to no person, derived deterministically with HKDF.
@@ -119,11 +126,6 @@ public struct MasterKey: Sendable, CustomStringConvertible {
         subkey(use: "derived-secret", info: purpose)
     }
 
-    /// The key that wraps per-person data keys.
-    private var wrappingKey: DataKey {
-        DataKey(key: subkey(use: "wrap", info: "data-key"))
-    }
-
     /// Derives a 32-byte subkey with HKDF-SHA-256.
     ///
     /// - Parameters:
@@ -131,6 +133,11 @@ public struct MasterKey: Sendable, CustomStringConvertible {
     ///   - info: The caller's label within that feature (domain, purpose); becomes the HKDF info.
     /// - Returns: The derived key.
     private func subkey(use: String, info: String) -> SymmetricKey {
+        Self.subkey(of: key, use: use, info: info)
+    }
+
+    /// Derives a 32-byte subkey of `key` with HKDF-SHA-256 (see ``subkey(use:info:)``).
+    private static func subkey(of key: SymmetricKey, use: String, info: String) -> SymmetricKey {
         HKDF<SHA256>.deriveKey(
             inputKeyMaterial: key,
             salt: Data("steward.vault.\(use).v1".utf8),

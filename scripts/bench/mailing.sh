@@ -9,7 +9,7 @@
 # Writes its section of docs/BENCHMARKS.md (between the mailing markers, replacing an earlier one).
 # Needs: the Swift toolchain, Postfix's smtp-source and smtp-sink (Debian's postfix, installed when missing),
 # GNU time (Debian's time), python3. BENCH_MAIL_MESSAGES changes the count (default 100000), BENCH_MAIL_SESSIONS
-# the parallel connections (default 8), BENCH_SKIP_BUILD=1 reuses the release build.
+# the parallel connections (default 32), BENCH_SKIP_BUILD=1 reuses the release build.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -17,7 +17,7 @@ ROOT=$PWD
 SCRATCH=$ROOT/.build-bench
 REPORT=$ROOT/docs/BENCHMARKS.md
 MESSAGES=${BENCH_MAIL_MESSAGES:-100000}
-SESSIONS=${BENCH_MAIL_SESSIONS:-8}
+SESSIONS=${BENCH_MAIL_SESSIONS:-32}
 export PATH="$PATH:/usr/sbin"
 
 say() { printf '\n== %s\n' "$*"; }

@@ -76,8 +76,8 @@ struct AccountService: Sendable {
         }
         let hash = try await hashing { try await hasher.hash(input.password) }
         let now = clock.milliseconds
-        let memberID = UUID().uuidString.lowercased()
-        let subjectID = UUID().uuidString.lowercased()
+        let memberID = Identifier.make()
+        let subjectID = Identifier.make()
         let members = members
         let tokens = tokens
         let audit = audit

@@ -150,7 +150,7 @@ struct SQLMemberRepository: Sendable {
         try await db.insert(into: "security_events")
             .columns("id", "subject_id", "kind", "ip_enc", "user_agent_enc", "created_at", "updated_at")
             .values(
-                SQLBind(UUID().uuidString.lowercased()), SQLBind(subjectID), SQLBind(kind),
+                SQLBind(Identifier.make()), SQLBind(subjectID), SQLBind(kind),
                 SQLBind(key.sealColumn(ip, "security_events.ip_enc")),
                 SQLBind(key.sealColumn(userAgent, "security_events.user_agent_enc")), SQLBind(now), SQLBind(now)
             )

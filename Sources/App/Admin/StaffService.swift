@@ -78,8 +78,8 @@ struct StaffService: Sendable {
         guard problems.isEmpty else { throw StaffError.invalid(problems) }
         let hash = try await hasher.hash(password)
         let now = clock.milliseconds
-        let id = UUID().uuidString.lowercased()
-        let subjectID = UUID().uuidString.lowercased()
+        let id = Identifier.make()
+        let subjectID = Identifier.make()
         let repository = repository
         let audit = audit
         try await database.transaction { db in

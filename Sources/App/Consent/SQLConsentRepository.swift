@@ -2,6 +2,7 @@ import Foundation
 import Policy
 import SQLKit
 import Storage
+import Vault
 
 /// One stored consent record: evidence of a grant or withdrawal.
 struct ConsentRecord: Sendable {
@@ -23,7 +24,7 @@ struct SQLConsentRepository: Sendable {
         subjectID: String, purpose: String, granted: Bool, policyVersion: Int, policyHash: String, method: String,
         requestID: String?, now: Int64, on db: any SQLDatabase
     ) async throws -> String {
-        let id = UUID().uuidString.lowercased()
+        let id = Identifier.make()
         try await db.insert(into: "consent_records")
             .columns(
                 "id", "subject_id", "purpose", "granted", "policy_version", "policy_hash", "method", "request_id",

@@ -3,6 +3,7 @@ import Logging
 import Metrics
 import ServiceLifecycle
 import Storage
+import Vault
 
 /// Something a job does. Handlers must be idempotent: a job can run again after a crash.
 protocol JobHandler: Sendable {
@@ -29,7 +30,7 @@ struct JobWorker: Service {
     var firstRetryDelay: TimeInterval = 5
     /// Idle wait between polls when the queue is empty.
     var pollInterval: Duration = .milliseconds(250)
-    let workerID = UUID().uuidString.lowercased()
+    let workerID = Identifier.make()
 
     func run() async throws {
         logger.info("job worker started", metadata: ["worker.id": "\(workerID)"])

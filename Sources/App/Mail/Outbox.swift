@@ -77,7 +77,7 @@ public struct Outbox: Sendable {
             throw OutboxError.purposeNotAllowed(mail.purpose)
         }
         let now = clock.milliseconds
-        let id = UUID().uuidString.lowercased()
+        let id = Identifier.make()
         var model = mail.model
         model["recipientName"] = mail.name ?? ""
         model["site"] = [

@@ -101,7 +101,17 @@ struct CampaignComposer: Sendable {
     }
 
     private static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "\"", with: "&quot;")
-            .replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        var output: [UInt8] = []
+        output.reserveCapacity(text.utf8.count + 16)
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "&"): output.append(contentsOf: Array("&amp;".utf8))
+            case UInt8(ascii: "\""): output.append(contentsOf: Array("&quot;".utf8))
+            case UInt8(ascii: "<"): output.append(contentsOf: Array("&lt;".utf8))
+            case UInt8(ascii: ">"): output.append(contentsOf: Array("&gt;".utf8))
+            default: output.append(byte)
+            }
+        }
+        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -217,22 +217,29 @@ final class CampaignEngine: Sendable {
         let firstAt: Int64
     }
 
-    /// Claims up to a batch of due deliveries for this node (and ones whose claim outlived its lease).
+    /// Claims up to a batch of due deliveries for this node, after returning claims that outlived their lease.
+    ///
+    /// Both statements walk the `deliveries_queue` index and stop at the batch size: no sort, so claiming stays
+    /// cheap however large the campaign.
     private func claim(campaignID: String) async throws -> [Claimed] {
         let now = clock.milliseconds
         let stale = now - settings.claimLease
+        try await database.sql.raw(
+            """
+            UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = \(bind: now)
+            WHERE campaign_id = \(bind: campaignID) AND status = 'sending' AND claimed_at < \(bind: stale)
+            """
+        ).run()
         let lock: SQLQueryString = database.kind == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         let query: SQLQueryString =
             """
             UPDATE deliveries SET status = 'sending', claimed_by = \(bind: node), claimed_at = \(bind: now),
                 updated_at = \(bind: now)
             WHERE id IN (
-                SELECT id FROM deliveries WHERE campaign_id = \(bind: campaignID)
-                AND ((status = 'pending' AND next_attempt_at <= \(bind: now))
-                     OR (status = 'sending' AND claimed_at < \(bind: stale)))
-                ORDER BY id LIMIT \(unsafeRaw: String(settings.batchSize))
+                SELECT id FROM deliveries WHERE campaign_id = \(bind: campaignID) AND status = 'pending'
+                AND next_attempt_at <= \(bind: now) LIMIT \(unsafeRaw: String(settings.batchSize))
             """ + lock + ") RETURNING id, attempts, created_at"
-        let rows = try await database.transaction { db in try await db.raw(query).all() }
+        let rows = try await database.sql.raw(query).all()
         return try rows.map {
             Claimed(
                 id: try $0.decode(column: "id", as: Int64.self),
@@ -364,26 +371,31 @@ final class CampaignEngine: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<workers {
                 group.addTask { [self] in
+                    // The next message is rendered while the previous outcome is being committed; it is sent only
+                    // once that commit is done, so at most one accepted message per connection is unrecorded.
+                    var previous: Task<Void, any Error>?
+                    defer { previous?.cancel() }
                     while true {
                         let index = next.take()
-                        guard index < recipients.count else { return }
+                        guard index < recipients.count, !Task.isCancelled, try await !stop.shouldStop() else {
+                            next.finish(recipients.count)
+                            break
+                        }
                         let recipient = recipients[index]
-                        if Task.isCancelled {
-                            next.finish(recipients.count)
-                            return
-                        }
-                        if try await stop.shouldStop() {
-                            next.finish(recipients.count)
-                            return
-                        }
                         if let reason = recipient.dropReason {
+                            try await previous?.value
+                            previous = nil
                             try await recorder.record(.dropped(recipient.deliveryID, reason: reason))
                             continue
                         }
                         await rate.acquire()
-                        let result = await send(recipient, campaign: campaign, composer: composer, transport: transport)
-                        try await recorder.record(result)
+                        let message = prepare(recipient, campaign: campaign, composer: composer)
+                        try await previous?.value
+                        let result = await send(message, recipient: recipient, transport: transport)
+                        previous = Task { try await recorder.record(result) }
                     }
+                    try await previous?.value
+                    previous = nil
                 }
             }
             try await group.waitForAll()
@@ -399,18 +411,38 @@ final class CampaignEngine: Sendable {
         ).run()
     }
 
-    /// Sends one message and classifies the answer.
-    private func send(
-        _ recipient: Recipient, campaign: Campaign, composer: CampaignComposer, transport: CampaignTransport
-    ) async -> DeliveryResult {
+    /// A recipient's message, rendered; or why it cannot be.
+    private func prepare(_ recipient: Recipient, campaign: Campaign, composer: CampaignComposer) -> Result<
+        String, DeliveryFailure
+    > {
         guard let email = recipient.email, let subscriberID = recipient.subscriberID else {
-            return .dropped(recipient.deliveryID, reason: "no address")
+            return .failure(.dropped("no address"))
         }
         let token = subscriptions.unsubscribeToken(subscriberID: subscriberID, listID: campaign.listID)
         do {
-            let raw = try composer.message(
-                email: email, name: recipient.name, unsubscribeURL: links.url(.unsubscribe(token: token)),
-                token: token, messageID: "\(campaign.id).\(recipient.deliveryID)@\(domain)", date: clock.now())
+            return .success(
+                try composer.message(
+                    email: email, name: recipient.name, unsubscribeURL: links.url(.unsubscribe(token: token)),
+                    token: token, messageID: "\(campaign.id).\(recipient.deliveryID)@\(domain)", date: clock.now()))
+        } catch {
+            return .failure(.unrenderable(DeliveryRecorder.redact("\(error)")))
+        }
+    }
+
+    /// Hands a rendered message to the transport and classifies the answer.
+    private func send(_ message: Result<String, DeliveryFailure>, recipient: Recipient, transport: CampaignTransport)
+        async -> DeliveryResult
+    {
+        let raw: String
+        switch message {
+        case .success(let text): raw = text
+        case .failure(.dropped(let reason)): return .dropped(recipient.deliveryID, reason: reason)
+        case .failure(.unrenderable(let reason)): return .failed(recipient.deliveryID, reason: reason)
+        }
+        guard let email = recipient.email, let subscriberID = recipient.subscriberID else {
+            return .dropped(recipient.deliveryID, reason: "no address")
+        }
+        do {
             try await transport.send(raw, from: from, to: email, name: String(recipient.deliveryID))
             Counter(label: "steward_campaign_messages_total", dimensions: [("outcome", "sent")]).increment()
             return .sent(recipient.deliveryID)
@@ -462,6 +494,14 @@ final class CampaignEngine: Sendable {
             "campaign sent",
             metadata: ["campaign": "\(campaignID)", "sent": "\(progress.sent)", "failed": "\(progress.failed)"])
     }
+}
+
+/// Why a recipient's message was not built.
+enum DeliveryFailure: Error {
+    /// Not to be sent (no address any more).
+    case dropped(String)
+    /// The message could not be rendered (a malformed address or header).
+    case unrenderable(String)
 }
 
 /// Hands out a batch's indexes to the sending workers, one at a time.

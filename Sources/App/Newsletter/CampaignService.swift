@@ -3,6 +3,7 @@ import Mailing
 import SMTP
 import SQLKit
 import Storage
+import Vault
 
 /// Staff work on campaigns: write, preview, test, schedule, send, pause, resume, cancel; and site updates.
 struct CampaignService: Sendable {
@@ -61,7 +62,7 @@ struct CampaignService: Sendable {
         guard problems.isEmpty else { throw NewsletterError.invalid(problems) }
         let now = clock.milliseconds
         let campaign = Campaign(
-            id: UUID().uuidString.lowercased(), listID: draft.listID,
+            id: Identifier.make(), listID: draft.listID,
             subject: draft.subject.trimmingCharacters(in: .whitespaces), body: draft.body, tags: draft.tags,
             status: .draft, trackOpens: false, trackClicks: false, scheduledAt: nil, startedAt: nil, expandedAt: nil,
             finishedAt: nil, recipients: 0, createdBy: staffID, siteUpdateID: nil, createdAt: now, updatedAt: now)
@@ -247,9 +248,9 @@ struct CampaignService: Sendable {
         }
         guard problems.isEmpty else { throw NewsletterError.invalid(problems) }
         let now = clock.milliseconds
-        let updateID = UUID().uuidString.lowercased()
+        let updateID = Identifier.make()
         let hasList = try await subscriptions.repository.list(id: "site_updates") != nil
-        let campaignID: String? = mail && hasList ? UUID().uuidString.lowercased() : nil
+        let campaignID: String? = mail && hasList ? Identifier.make() : nil
         try await database.transaction { [repository, audit] db in
             if let campaignID {
                 try await repository.insert(

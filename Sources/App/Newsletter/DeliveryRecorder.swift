@@ -81,6 +81,17 @@ actor DeliveryRecorder {
         let subscriptions = subscriptions
         let listID = listID
         let campaignID = campaignID
+        if others.isEmpty {
+            // The common case, messages accepted: one statement, committed on its own.
+            try await database.sql.raw(
+                """
+                UPDATE deliveries SET status = 'sent', sent_at = \(bind: now), attempts = attempts + 1,
+                    claimed_by = NULL, updated_at = \(bind: now)
+                WHERE id IN (\(SQLList(sent.map { SQLBind($0) })))
+                """
+            ).run()
+            return
+        }
         try await database.transaction { db in
             if !sent.isEmpty {
                 try await db.raw(

@@ -77,8 +77,8 @@ struct SQLSubscriberRepository: Sendable {
 
     /// Creates a subscriber who is not a member, with a fresh data key.
     func createSubscriber(email: String, name: String?, now: Int64, on db: any SQLDatabase) async throws -> Subscriber {
-        let id = UUID().uuidString.lowercased()
-        let subjectID = UUID().uuidString.lowercased()
+        let id = Identifier.make()
+        let subjectID = Identifier.make()
         let key = try await keyring.create(subject: subjectID, now: now, on: db)
         try await db.insert(into: "subscribers")
             .columns(
@@ -98,7 +98,7 @@ struct SQLSubscriberRepository: Sendable {
         -> String
     {
         if let id = try await subscriberID(memberID: memberID, on: db) { return id }
-        let id = UUID().uuidString.lowercased()
+        let id = Identifier.make()
         try await db.insert(into: "subscribers")
             .columns(
                 "id", "subject_id", "member_id", "email_index", "email_enc", "name_enc", "created_at", "updated_at"

@@ -3,6 +3,7 @@ import Logging
 import Policy
 import SQLKit
 import Storage
+import Vault
 
 /// Tells one member about a new policy version: an in-app notice and an e-mail summarising the changes.
 ///
@@ -47,7 +48,7 @@ struct PolicyNoticeJob: JobHandler {
             try await db.insert(into: "policy_notices")
                 .columns("id", "member_id", "version", "mailed_at", "created_at", "updated_at")
                 .values(
-                    SQLBind(UUID().uuidString.lowercased()), SQLBind(input.memberID), SQLBind(input.version),
+                    SQLBind(Identifier.make()), SQLBind(input.memberID), SQLBind(input.version),
                     SQLBind(now), SQLBind(now), SQLBind(now)
                 )
                 .run()
