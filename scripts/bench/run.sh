@@ -405,6 +405,23 @@ say "2. flood: wrk -t$OVERLOAD_CONNECTIONS -c$OVERLOAD_CONNECTIONS POST /account
 static_under_logins "$OVERLOAD_CONNECTIONS" "$OVERLOAD_WARMUP" flood
 phase_end
 FLOOD_BUSY=$LOAD_BUSY FLOOD_CORES=$LOAD_CORES
+# 2c. Control: the same static run beside one busy loop per core under SCHED_IDLE (scripts/bench/baseline/idle-hog.c,
+# no Steward code), to show what the machine itself does to the static page's tail while every core computes at the
+# lowest priority.
+settle "static beside idle-class busy loops"
+gcc -O1 -o "$WORK/idle-hog" "$BENCH/baseline/idle-hog.c" || fail "cannot build idle-hog.c"
+phase_begin "static beside idle-class busy loops"
+say "2c. control: $CORES idle-hog loops (SCHED_IDLE), then ${STATIC_CMD[*]}"
+HOGS=()
+for _ in $(seq "$CORES"); do
+    "$WORK/idle-hog" &
+    HOGS+=($!)
+    PIDS+=($!)
+done
+sleep 1
+"${STATIC_CMD[@]}" | tee "$WORK/static-control.txt"
+for hog in "${HOGS[@]}"; do stop_pid "$hog"; done
+phase_end
 OVERLOAD_SECONDS=$((OVERLOAD_WARMUP + STATIC_SECONDS + 2))
 LOADED_SECONDS=$((LOAD_WARMUP + STATIC_SECONDS + 2))
 
@@ -424,6 +441,8 @@ static_figures() {
 IFS='|' read -r IDLE_COUNT IDLE_P50_TEXT IDLE_P99_TEXT IDLE_RPS < <(static_figures "$WORK/static-idle.txt")
 IFS='|' read -r LOADED_COUNT LOADED_P50_TEXT LOADED_P99_TEXT LOADED_RPS < <(static_figures "$WORK/static-loaded.txt")
 IFS='|' read -r FLOOD_COUNT FLOOD_P50_TEXT FLOOD_P99_TEXT FLOOD_RPS < <(static_figures "$WORK/static-flood.txt")
+IFS='|' read -r CONTROL_COUNT CONTROL_P50_TEXT CONTROL_P99_TEXT CONTROL_RPS < <(static_figures "$WORK/static-control.txt")
+CONTROL_RATIO=$(ratio "$(latency_percentile "$WORK/static-control.txt" 99)" "$(latency_percentile "$WORK/static-idle.txt" 99)")
 IDLE_P99=$(latency_percentile "$WORK/static-idle.txt" 99)
 LOADED_P99=$(latency_percentile "$WORK/static-loaded.txt" 99)
 FLOOD_P99=$(latency_percentile "$WORK/static-flood.txt" 99)
@@ -683,7 +702,9 @@ measurement below and overwrites this file.
 | Start-up to first /healthz 200, min / median of $STARTUP_RUNS | $STARTUP_MIN / $STARTUP_MEDIAN ms | | | < 1000 ms | $(verdict "$STARTUP_MEDIAN" "< 1000") |
 
 For information, not a target: the static file's p99 during the $OVERLOAD_CONNECTIONS-connection flood was
-$FLOOD_P99_TEXT ($FLOOD_STATIC_RATIO × idle); see 2b.
+$FLOOD_P99_TEXT ($FLOOD_STATIC_RATIO × idle); see 2b. Control (2c): beside $CORES plain C busy loops under SCHED_IDLE —
+no Steward code, no sign-ins — the same static run's p99 was $CONTROL_P99_TEXT (**$CONTROL_RATIO × idle**): what
+this machine's scheduler does to any request while every core computes, however low that work's priority.
 
 ## 1. Sign-ins vs bcrypt
 
@@ -714,6 +735,7 @@ full, and runs until after it ends.
 | idle | $IDLE_COUNT | $IDLE_P50_TEXT | $IDLE_P99_TEXT | $IDLE_RPS | | |
 | 2a. beside $LOGIN_CONNECTIONS sign-in connections | $LOADED_COUNT | $LOADED_P50_TEXT | $LOADED_P99_TEXT | $LOADED_RPS | ${LOADED_BUSY}% | $LOADED_CORES of $CORES |
 | 2b. beside a flood of $OVERLOAD_CONNECTIONS sign-in connections | $FLOOD_COUNT | $FLOOD_P50_TEXT | $FLOOD_P99_TEXT | $FLOOD_RPS | ${FLOOD_BUSY}% | $FLOOD_CORES of $CORES |
+| 2c. control: beside $CORES SCHED_IDLE busy loops, no sign-ins | $CONTROL_COUNT | $CONTROL_P50_TEXT | $CONTROL_P99_TEXT | $CONTROL_RPS | | |
 
 (CPU busy and Steward's cores are measured over the static run; the rest of the machine's CPU went to the two wrk
 processes.)
