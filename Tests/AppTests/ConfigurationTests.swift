@@ -25,6 +25,27 @@ import Testing
         }
     }
 
+    @Test func mailSettingsAreCheckedAndDKIMNeedsAllThreeValues() async throws {
+        // Given a bad concurrency, a negative rate and only one of the three DKIM settings
+        let environment = [
+            "STEWARD_MAIL_CONCURRENCY": "0", "STEWARD_MAIL_RATE_PER_SECOND": "-3", "STEWARD_DKIM_DOMAIN": "example.com",
+        ]
+        // When loading, then each is named with what to do
+        do {
+            _ = try await AppConfiguration.load(environment: environment)
+            Issue.record("expected a configuration error")
+        } catch let error as ConfigurationError {
+            #expect(error.problems.count == 3)
+            #expect(error.description.contains("STEWARD_MAIL_CONCURRENCY=0: use a number of connections from 1 to 256"))
+            #expect(error.description.contains("STEWARD_MAIL_RATE_PER_SECOND=-3"))
+            #expect(error.description.contains("set all three to sign with DKIM, or none"))
+        }
+        // And the defaults are four connections, no rate limit, retries from 5 minutes for 4 days
+        let defaults = try await AppConfiguration.load(environment: [:])
+        #expect(defaults.mailConcurrency == 4 && defaults.mailRatePerSecond == 0 && defaults.mailRatePerHour == 0)
+        #expect(defaults.mailRetryDelay == 300 && defaults.mailGiveUpHours == 96)
+    }
+
     @Test func productionRequiresAKeyAndHTTPS() async throws {
         await #expect(throws: ConfigurationError.self) {
             _ = try await AppConfiguration.load(environment: ["STEWARD_ENV": "production"])
