@@ -111,13 +111,13 @@ public struct AppServices: Sendable {
             } else {
                 campaignTransport = .files(directory: configuration.dataDirectory + "/outbox/campaigns")
             }
-            let engine = CampaignEngine(
+            let engine = try CampaignEngine(
                 database: database, campaigns: SQLCampaignRepository(database: database), subscriptions: subscriptions,
                 keyring: keyring, state: policyState, renderer: renderer, links: links, audit: audit, clock: clock,
                 transport: campaignTransport, settings: mailing, from: configuration.mailFrom,
                 domain: configuration.baseURL.host ?? "localhost",
                 node: node + "@" + ProcessInfo.processInfo.hostName + ":" + configuration.dataDirectory,
-                logger: campaignLogger)
+                spoolDirectory: configuration.dataDirectory + "/spool", logger: campaignLogger)
             let accounts = AccountService(
                 database: database, members: members,
                 sessions: sessions, tokens: SQLAccountTokenRepository(database: database), keyring: keyring,

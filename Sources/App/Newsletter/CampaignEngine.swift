@@ -36,13 +36,20 @@ final class CampaignEngine: Sendable {
     private let rate: SendRate
     /// Set by ``wake()``; the loop looks for work as soon as it sees it.
     private let woken = Mutex(false)
+    /// Where accepted deliveries are written first (see ``SentJournal``).
+    let journal: SentJournal
+    let spoolDirectory: String
+    /// Whether this process has taken back what an earlier run of this instance left.
+    private let recovered = Mutex(false)
+    /// Serialises journal flushes.
+    private let flushes = JournalFlushes()
 
     init(
         database: Database, campaigns: SQLCampaignRepository, subscriptions: SubscriptionService, keyring: Keyring,
         state: PolicyState, renderer: Renderer, links: SiteLinks, audit: AuditLog, clock: any WallClock,
         transport: CampaignTransport, settings: MailingSettings, from: String, domain: String, node: String,
-        logger: Logger
-    ) {
+        spoolDirectory: String, logger: Logger
+    ) throws {
         self.database = database
         self.campaigns = campaigns
         self.subscriptions = subscriptions
@@ -59,6 +66,8 @@ final class CampaignEngine: Sendable {
         self.node = node
         self.logger = logger
         self.rate = SendRate(perSecond: settings.perSecond, perHour: settings.perHour)
+        self.spoolDirectory = spoolDirectory
+        self.journal = try SentJournal(directory: spoolDirectory, node: node)
     }
 
     /// Asks the running loop to look for work now (a campaign was started).
@@ -100,9 +109,18 @@ final class CampaignEngine: Sendable {
         }
     }
 
-    /// Returns this instance's claimed deliveries to the queue (after a crash or restart of this node).
+    /// Takes back what an earlier run of this instance left: first the deliveries its journal says were accepted
+    /// are marked sent, then its other claims return to the queue. Done once per process.
     func recoverClaims() async throws {
+        guard !recovered.withLock({ $0 }) else { return }
+        for leftover in SentJournal.leftovers(directory: spoolDirectory, node: node, except: journal) {
+            try await markSent(leftover.ids)
+            journal.remove(leftover.path)
+            logger.info(
+                "replayed the sent journal of an earlier run", metadata: ["deliveries": "\(leftover.ids.count)"])
+        }
         let now = clock.milliseconds
+        defer { recovered.withLock { $0 = true } }
         try await database.sql.raw(
             """
             UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = \(bind: now)
@@ -114,6 +132,7 @@ final class CampaignEngine: Sendable {
     /// Works on every due campaign until none has a delivery that can be sent now.
     /// - Parameter only: Limit the work to one campaign (the `campaign send` command).
     func runDue(only: String? = nil) async throws {
+        try await recoverClaims()
         let now = clock.milliseconds
         for campaign in try await campaigns.due(now: now) where only == nil || campaign.id == only {
             try Task.checkCancellation()
@@ -152,17 +171,55 @@ final class CampaignEngine: Sendable {
         let recorder = DeliveryRecorder(
             database: database, subscriptions: subscriptions, listID: list.id, campaignID: campaignID,
             settings: settings)
+        // The journal reaches the database a few times a second while the campaign sends.
+        let flusher = Task { [self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(250))
+                do { try await flushJournal() } catch {
+                    logger.error("journal flush failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        defer { flusher.cancel() }
         while true {
             try Task.checkCancellation()
-            guard try await campaigns.find(id: campaignID)?.status == .sending else { return }
+            guard try await campaigns.find(id: campaignID)?.status == .sending else {
+                try await flushJournal()
+                return
+            }
             let claimed = try await claim(campaignID: campaignID)
             if claimed.isEmpty {
+                try await flushJournal()
                 try await finishIfDone(campaignID: campaignID)
                 return
             }
             let recipients = try await load(claimed, list: list)
             try await deliver(
                 recipients, campaign: campaign, composer: composer, transport: transport, recorder: recorder)
+        }
+    }
+
+    /// Writes the journal's accepted deliveries to the database and deletes the file they were in.
+    func flushJournal() async throws {
+        try await flushes.run { [self] in
+            let closed = try journal.rotate()
+            try await markSent(closed.ids)
+            journal.remove(closed.path)
+        }
+    }
+
+    /// Marks deliveries sent, in statements of at most 900 ids.
+    private func markSent(_ ids: [Int64]) async throws {
+        let now = clock.milliseconds
+        for start in stride(from: 0, to: ids.count, by: 900) {
+            let slice = ids[start..<min(start + 900, ids.count)]
+            try await database.sql.raw(
+                """
+                UPDATE deliveries SET status = 'sent', sent_at = \(bind: now), attempts = attempts + 1,
+                    claimed_by = NULL, updated_at = \(bind: now)
+                WHERE id IN (\(SQLList(slice.map { SQLBind($0) }))) AND status <> 'sent'
+                """
+            ).run()
         }
     }
 
@@ -392,7 +449,11 @@ final class CampaignEngine: Sendable {
                         let message = prepare(recipient, campaign: campaign, composer: composer)
                         try await previous?.value
                         let result = await send(message, recipient: recipient, transport: transport)
-                        previous = Task { try await recorder.record(result) }
+                        if case .sent(let id) = result {
+                            try journal.append(id)
+                        } else {
+                            previous = Task { try await recorder.record(result) }
+                        }
                     }
                     try await previous?.value
                     previous = nil
@@ -400,7 +461,9 @@ final class CampaignEngine: Sendable {
             }
             try await group.waitForAll()
         }
-        // Deliveries claimed but not sent (the campaign was paused or cancelled) go back to the queue.
+        // Deliveries claimed but not sent (the campaign was paused or cancelled) go back to the queue — after the
+        // journal reached the database, so that no accepted one goes back.
+        try await flushJournal()
         let now = clock.milliseconds
         try await database.sql.raw(
             """
@@ -493,6 +556,24 @@ final class CampaignEngine: Sendable {
         logger.info(
             "campaign sent",
             metadata: ["campaign": "\(campaignID)", "sent": "\(progress.sent)", "failed": "\(progress.failed)"])
+    }
+}
+
+/// Runs journal flushes one at a time (an actor alone would interleave them at each `await`).
+private actor JournalFlushes {
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    func run(_ body: @Sendable () async throws -> Void) async throws {
+        while busy {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        busy = true
+        defer {
+            busy = false
+            if !waiting.isEmpty { waiting.removeFirst().resume() }
+        }
+        try await body()
     }
 }
 
