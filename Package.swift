@@ -46,7 +46,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "Policy", "Storage", "Vault", "SMTP", "Mailing",
+                "Policy", "Storage", "Vault", "SMTP", "Mailing", "Analytics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
@@ -104,6 +104,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Analytics",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Mailing",
             dependencies: [
                 .product(name: "Ink", package: "Ink"),
@@ -137,6 +141,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "AnalyticsTests",
+            dependencies: ["Analytics"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "StorageTests",
             dependencies: ["Storage", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
@@ -144,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "AppTests",
             dependencies: [
-                "App", "Policy", "Storage", "Vault", "SMTP", "Mailing",
+                "App", "Policy", "Storage", "Vault", "SMTP", "Mailing", "Analytics",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdOTP", package: "hummingbird-auth"),
                 .product(name: "SQLKit", package: "sql-kit"),

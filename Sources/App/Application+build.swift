@@ -1,3 +1,4 @@
+import Analytics
 import Foundation
 import Hummingbird
 import Logging
@@ -36,6 +37,15 @@ public struct AppServices: Sendable {
     let campaigns: CampaignService
     let campaignEngine: CampaignEngine
     let importer: SubscriberImporter
+    let analyticsIngestor: EventIngestor
+    let analyticsSalt: DailySalt
+    /// The GeoIP country file, when `STEWARD_GEOIP_FILE` names one.
+    let geoIP: GeoIPDatabase?
+    let analyticsRollups: AnalyticsRollups
+    let stats: StatsService
+    let staffTokens: StaffTokens
+    /// The statistics API's OpenAPI description (Resources/openapi.yaml).
+    let openAPI: String
 
     /// Opens the database, applies migrations, loads the master key and the templates.
     ///
@@ -148,7 +158,14 @@ public struct AppServices: Sendable {
                     clock: clock, settings: mailing),
                 campaignEngine: engine,
                 importer: SubscriberImporter(
-                    database: database, keyring: keyring, consent: consent, audit: audit, clock: clock))
+                    database: database, keyring: keyring, consent: consent, audit: audit, clock: clock),
+                analyticsIngestor: EventIngestor(database: database), analyticsSalt: DailySalt(database: database),
+                geoIP: try configuration.geoIPFile.map { try GeoIPDatabase(contentsOf: $0) },
+                analyticsRollups: AnalyticsRollups(repository: SQLAnalyticsRepository(database: database)),
+                stats: StatsService(repository: SQLAnalyticsRepository(database: database), clock: clock),
+                staffTokens: StaffTokens(database: database, audit: audit, clock: clock),
+                openAPI: try String(
+                    contentsOfFile: configuration.resourcesDirectory + "/openapi.yaml", encoding: .utf8))
         } catch {
             await database.shutdown()
             throw error
@@ -218,6 +235,23 @@ public struct AppServices: Sendable {
         let token = try await staff.createInvite(email: email, role: role, invitedBy: nil, requestID: nil)
         return links.url(.adminSetup(token: token))
     }
+
+    /// Creates a statistics API token for the staff member with this e-mail address (the CLI's `admin token`).
+    public func createStaffToken(email: String, name: String) async throws -> String {
+        guard let member = try await staff.repository.find(email: email) else { throw StaffTokenError.unknownStaff }
+        return try await staffTokens.create(staffID: member.id, name: name, requestID: nil)
+    }
+
+    /// Brings the analytics roll-ups up to date, reporting each day rolled up (the CLI's `analytics rollup`).
+    /// - Returns: The number of days rolled up.
+    @discardableResult
+    public func rollUpAnalytics(
+        progress: (_ day: String, _ events: Int, _ rows: Int, _ done: Int, _ total: Int) -> Void
+    )
+        async throws -> Int
+    {
+        try await analyticsRollups.run { progress(CivilDate.iso($0.day), $0.events, $0.rows, $0.done, $0.total) }
+    }
 }
 
 /// The process-wide Prometheus registry (the metrics system can be bootstrapped once per process).
@@ -245,7 +279,13 @@ public func buildApplication(
     if runJobs {
         extra.append(services.makeJobWorker(logger: logger))
         extra.append(CampaignEngineService(engine: services.campaignEngine))
+        extra.append(
+            EventIngestService(
+                ingestor: services.analyticsIngestor, state: services.policyState, clock: services.clock,
+                logger: logger))
         extra.append(PolicyRefreshService(service: services.policy, logger: logger))
+        extra.append(
+            AnalyticsRollupService(rollups: services.analyticsRollups, interval: .seconds(60), logger: logger))
     }
     return Application(
         router: router,
@@ -291,6 +331,11 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
         accounts: services.accounts, consent: services.consent, state: services.policyState,
         renderer: services.renderer, layouts: services.layouts, database: services.database
     ).addRoutes(to: router)
+    AnalyticsController(
+        ingestor: services.analyticsIngestor, salt: services.analyticsSalt, clock: services.clock,
+        geoIP: services.geoIP,
+        siteHost: services.configuration.baseURL.host ?? "localhost"
+    ).addRoutes(to: router)
     NewsletterController(
         subscriptions: services.subscriptions, campaigns: services.campaigns, accounts: services.accounts,
         renderer: services.renderer, layouts: services.layouts, cookies: services.cookies, links: services.links
@@ -301,6 +346,13 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
         staff: services.staff, outbox: services.outboxRepository, queue: services.queue, renderer: services.renderer,
         cookies: services.cookies, relayConfigured: services.transport.isRelay, links: services.links)
     admin.addRoutes(to: router)
+    AnalyticsAdminController(
+        admin: admin, stats: services.stats, tokens: services.staffTokens, cookies: services.cookies,
+        baseURL: String(services.links.baseURL.absoluteString.reversed().drop { $0 == "/" }.reversed())
+    ).addRoutes(to: router)
+    StatsAPIController(
+        stats: services.stats, tokens: services.staffTokens, staff: services.staff, openAPI: services.openAPI
+    ).addRoutes(to: router)
     NewsletterAdminController(
         admin: admin, subscriptions: services.subscriptions, importer: services.importer,
         campaigns: services.campaigns, cookies: services.cookies, links: services.links

@@ -172,7 +172,7 @@ above. Postfix $(postconf -d mail_version 2>/dev/null | awk '{ print $3 }').
   included) of a Markdown campaign with \`{{name}}\` personalisation to $MESSAGES imported subscribers, over
   $SESSIONS pooled connections with PIPELINING; each message ($MESSAGE_BYTES bytes with headers: multipart text and
   HTML, List-Unsubscribe with a signed token per recipient) is rendered, the recipient's address and name are
-  decrypted from their own data key, consent is checked per batch, and every outcome is committed before the
+  decrypted from their own data key, consent is checked per batch, and each accepted message is in the sent journal before the
   connection sends the next. Peak RSS from GNU time's "Maximum resident set size".
 - Output: $(tr '\n' ' ' <"$WORK/send.txt")
 <!-- /mailing -->

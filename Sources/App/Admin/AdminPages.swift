@@ -94,6 +94,10 @@ struct AdminPage: Sendable {
     let roles: Set<StaffRole>
 
     static let dashboard = AdminPage(path: "/admin", label: "Dashboard", roles: Set(StaffRole.allCases))
+    /// Visitor statistics hold nothing personal: every role may see them.
+    static let analytics = AdminPage(path: "/admin/analytics", label: "Analytics", roles: Set(StaffRole.allCases))
+    /// Each staff member's own API tokens.
+    static let tokens = AdminPage(path: "/admin/tokens", label: "API tokens", roles: Set(StaffRole.allCases))
     static let outbox = AdminPage(path: "/admin/outbox", label: "Outbox", roles: [.owner, .privacyOfficer])
     static let staff = AdminPage(path: "/admin/staff", label: "Staff", roles: [.owner])
     static let lists = AdminPage(path: "/admin/lists", label: "Lists", roles: [.owner, .editor])
@@ -103,5 +107,5 @@ struct AdminPage: Sendable {
     static let listExport = AdminPage(path: "/admin/lists/newsletter/export.csv", label: "Export", roles: [.owner])
 
     /// Every page, in navigation order.
-    static let all: [AdminPage] = [dashboard, lists, campaigns, updates, outbox, staff]
+    static let all: [AdminPage] = [dashboard, analytics, lists, campaigns, updates, outbox, staff, tokens]
 }

@@ -56,6 +56,8 @@ public struct AppConfiguration: Sendable {
     public var dkimDomain: String?
     public var dkimSelector: String?
     public var dkimKeyFile: String?
+    /// A MaxMind DB file (GeoLite2-Country, DB-IP country lite, …) for counting visitors per country, or nil.
+    public var geoIPFile: String?
 
     /// Whether the site is served over HTTPS (secure, `__Host-` cookies and HSTS).
     public var isHTTPS: Bool { baseURL.scheme == "https" }
@@ -227,6 +229,12 @@ public struct AppConfiguration: Sendable {
             problems.append("STEWARD_DKIM_KEY_FILE=\(file): no such file; point it at the PEM private key")
         }
 
+        let geoIPFile = text("geoip_file")
+        if let file = geoIPFile, !FileManager.default.fileExists(atPath: file) {
+            problems.append(
+                "STEWARD_GEOIP_FILE=\(file): no such file; point it at a MaxMind DB country file (.mmdb), or unset it")
+        }
+
         guard problems.isEmpty else { throw ConfigurationError(problems: problems) }
         var configuration = AppConfiguration(
             host: host, port: port, dataDirectory: dataDirectory, databaseURL: databaseURL, masterKey: masterKey,
@@ -238,6 +246,7 @@ public struct AppConfiguration: Sendable {
         configuration.mailRatePerHour = mailRatePerHour
         configuration.mailRetryDelay = mailRetryDelay
         configuration.mailGiveUpHours = mailGiveUpHours
+        configuration.geoIPFile = geoIPFile
         configuration.dkimDomain = dkim[0]
         configuration.dkimSelector = dkim[1]
         configuration.dkimKeyFile = dkim[2]

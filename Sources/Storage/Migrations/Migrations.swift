@@ -13,5 +13,7 @@ public enum Migrations {
         CreateOutboxTable(),
         CreatePolicyTables(),
         CreateMailingTables(),
+        CreateAnalyticsTables(),
+        CreateStaffTokensTable(),
     ]
 }
