@@ -46,6 +46,9 @@ public struct AppServices: Sendable {
     let staffTokens: StaffTokens
     /// The statistics API's OpenAPI description (Resources/openapi.yaml).
     let openAPI: String
+    let dataExports: DataExportService
+    /// The JSON Schema of data exports (Resources/export-schema.json).
+    let exportSchema: String
 
     /// Opens the database, applies migrations, loads the master key and the templates.
     ///
@@ -165,7 +168,13 @@ public struct AppServices: Sendable {
                 stats: StatsService(repository: SQLAnalyticsRepository(database: database), clock: clock),
                 staffTokens: StaffTokens(database: database, audit: audit, clock: clock),
                 openAPI: try String(
-                    contentsOfFile: configuration.resourcesDirectory + "/openapi.yaml", encoding: .utf8))
+                    contentsOfFile: configuration.resourcesDirectory + "/openapi.yaml", encoding: .utf8),
+                dataExports: DataExportService(
+                    members: members, consents: SQLConsentRepository(database: database),
+                    repository: SQLDataExportRepository(database: database, keyring: keyring), state: policyState,
+                    renderer: renderer, audit: audit, clock: clock),
+                exportSchema: try String(
+                    contentsOfFile: configuration.resourcesDirectory + "/export-schema.json", encoding: .utf8))
         } catch {
             await database.shutdown()
             throw error
@@ -329,7 +338,8 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     ).addRoutes(to: router)
     PrivacyDashboardController(
         accounts: services.accounts, consent: services.consent, state: services.policyState,
-        renderer: services.renderer, layouts: services.layouts, database: services.database
+        renderer: services.renderer, layouts: services.layouts, database: services.database,
+        exports: services.dataExports, exportSchema: services.exportSchema
     ).addRoutes(to: router)
     AnalyticsController(
         ingestor: services.analyticsIngestor, salt: services.analyticsSalt, clock: services.clock,

@@ -13,6 +13,9 @@ struct PrivacyDashboardController: Sendable {
     let renderer: Renderer
     let layouts: LayoutService
     let database: Database
+    let exports: DataExportService
+    /// The JSON Schema of the export's data.json (Resources/export-schema.json).
+    let exportSchema: String
 
     struct Page {
         struct Consent {
@@ -54,6 +57,33 @@ struct PrivacyDashboardController: Sendable {
         router.post("/account/privacy/consents", use: change)
         router.get("/account/privacy/receipts/:id", use: receipt)
         router.post("/account/notices/ack", use: acknowledge)
+        router.post("/account/privacy/export", use: export)
+        router.get("/privacy/export-schema.json", use: schema)
+    }
+
+    /// "Download my data": a ZIP with data.json, data.html and a README.
+    @Sendable func export(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let member = try await accounts.requireMember(request, context)
+        guard let bytes = try await exports.archive(memberID: member.id, requestID: context.requestID) else {
+            throw HTTPError(.notFound)
+        }
+        let day = CivilDate.iso(consent.clock.milliseconds / 86_400_000)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/zip",
+                .contentDisposition: "attachment; filename=\"my-data-\(day).zip\"",
+                .cacheControl: "no-store",
+            ],
+            body: .init(byteBuffer: .init(bytes: bytes)))
+    }
+
+    /// The JSON Schema that data.json follows, published so that anyone can check an export.
+    @Sendable func schema(_ request: Request, context: AppRequestContext) async throws -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/schema+json", .cacheControl: "public, max-age=3600"],
+            body: .init(byteBuffer: .init(string: exportSchema)))
     }
 
     @Sendable func dashboard(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -19,6 +19,8 @@ final class Browser {
         let status: HTTPResponse.Status
         let headers: HTTPFields
         let body: String
+        /// The body as received (for downloads that are not text).
+        let bytes: [UInt8]
         var location: String? { headers[.location] }
     }
 
@@ -62,7 +64,9 @@ final class Browser {
                 cookies[pair[0]] = pair[1]
             }
         }
-        return Page(status: response.status, headers: response.headers, body: String(buffer: response.body))
+        return Page(
+            status: response.status, headers: response.headers, body: String(buffer: response.body),
+            bytes: Array(buffer: response.body))
     }
 
     static func csrfToken(in html: String) -> String? {
