@@ -47,6 +47,7 @@ public struct AppServices: Sendable {
     /// The statistics API's OpenAPI description (Resources/openapi.yaml).
     let openAPI: String
     let dataExports: DataExportService
+    let retention: RetentionService
     /// The JSON Schema of data exports (Resources/export-schema.json).
     let exportSchema: String
 
@@ -173,6 +174,10 @@ public struct AppServices: Sendable {
                     members: members, consents: SQLConsentRepository(database: database),
                     repository: SQLDataExportRepository(database: database, keyring: keyring), state: policyState,
                     renderer: renderer, audit: audit, clock: clock),
+                retention: RetentionService(
+                    database: database, keyring: keyring, accounts: accounts, outbox: outbox, audit: audit,
+                    state: policyState, links: links, clock: clock,
+                    inactiveAccountDays: configuration.inactiveAccountDays),
                 exportSchema: try String(
                     contentsOfFile: configuration.resourcesDirectory + "/export-schema.json", encoding: .utf8))
         } catch {
@@ -251,6 +256,22 @@ public struct AppServices: Sendable {
         return try await staffTokens.create(staffID: member.id, name: name, requestID: nil)
     }
 
+    /// Applies the retention rules now (the CLI's `retention run`); with `dryRun`, only counts.
+    public func runRetention(dryRun: Bool, progress: (_ task: String, _ description: String, _ count: Int) -> Void)
+        async throws
+    {
+        _ = try await retention.run(dryRun: dryRun) { progress($0.task, $0.description, $0.count) }
+    }
+
+    /// What the retention rules will delete on which day (the CLI's `retention plan`).
+    public func retentionPlan(horizonDays: Int) async throws -> [(
+        day: String, category: String, description: String, count: Int
+    )] {
+        try await retention.plan(horizonDays: Int64(horizonDays)).map {
+            (CivilDate.iso($0.day), $0.category, $0.description, $0.count)
+        }
+    }
+
     /// Brings the analytics roll-ups up to date, reporting each day rolled up (the CLI's `analytics rollup`).
     /// - Returns: The number of days rolled up.
     @discardableResult
@@ -293,6 +314,10 @@ public func buildApplication(
                 ingestor: services.analyticsIngestor, state: services.policyState, clock: services.clock,
                 logger: logger))
         extra.append(PolicyRefreshService(service: services.policy, logger: logger))
+        extra.append(
+            RetentionJobService(
+                retention: services.retention, interval: .seconds(services.configuration.retentionIntervalHours * 3600),
+                logger: logger))
         extra.append(
             AnalyticsRollupService(rollups: services.analyticsRollups, interval: .seconds(60), logger: logger))
     }

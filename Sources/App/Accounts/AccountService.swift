@@ -260,6 +260,7 @@ struct AccountService: Sendable {
             try await members.logSecurityEvent(
                 subjectID: member.subjectID, key: key, kind: kind, ip: request.ip, userAgent: request.userAgent,
                 now: now, on: db)
+            try await members.markActive(id: member.id, now: now, on: db)
             try await audit.record(
                 "auth.\(kind)", actor: .member(member.id), subject: member.subjectID, requestID: request.requestID,
                 on: db)
@@ -433,22 +434,24 @@ struct AccountService: Sendable {
         guard try await hashing({ try await hasher.verify(password, against: member.passwordHash) }) else {
             throw AccountError.invalid(["password": "This is not your password."])
         }
+        try await erase(member: member, actor: .member(memberID), requestID: request.requestID)
+    }
+
+    /// Erases a member: their data key is destroyed first (in its own committed step, so that even if removing the
+    /// rows failed afterwards nothing of the person would be readable any more), then their rows in every store.
+    func erase(member: Member, actor: AuditLog.Actor, requestID: String?) async throws {
         let keyring = keyring
         let members = members
         let audit = audit
-        // The key goes in its own committed step first: even if removing the rows failed afterwards, nothing of
-        // the person would be readable any more.
         try await database.transaction { db in
             try await keyring.destroy(subject: member.subjectID, on: db)
             try await audit.record(
-                "privacy.crypto_shred", actor: .member(memberID), subject: member.subjectID,
-                requestID: request.requestID, on: db)
+                "privacy.crypto_shred", actor: actor, subject: member.subjectID, requestID: requestID, on: db)
         }
         try await database.transaction { db in
-            try await members.delete(id: memberID, subjectID: member.subjectID, on: db)
+            try await members.delete(id: member.id, subjectID: member.subjectID, on: db)
             try await audit.record(
-                "account.delete", actor: .member(memberID), subject: member.subjectID, requestID: request.requestID,
-                on: db)
+                "account.delete", actor: actor, subject: member.subjectID, requestID: requestID, on: db)
         }
     }
 

@@ -143,6 +143,12 @@ struct SQLMemberRepository: Sendable {
         try await db.delete(from: "members").where("id", .equal, id).run()
     }
 
+    /// Records a sign-in for the retention of unused accounts (and clears an earlier inactivity warning).
+    func markActive(id: String, now: Int64, on db: any SQLDatabase) async throws {
+        try await db.update("members").set("last_active_at", to: now)
+            .set("inactivity_warned_at", to: SQLLiteral.null).where("id", .equal, id).run()
+    }
+
     /// Appends to the security log.
     func logSecurityEvent(
         subjectID: String, key: DataKey, kind: String, ip: String, userAgent: String, now: Int64, on db: any SQLDatabase

@@ -336,6 +336,7 @@ struct AnalyticsAdminController: Sendable {
     }
 
     static func label(_ value: String, dimension: StatsDimension) -> String {
+        if dimension == .device, let first = value.first { return first.uppercased() + value.dropFirst() }
         guard value.isEmpty else { return value }
         switch dimension {
         case .source, .referrer: return "Direct / none"

@@ -56,6 +56,10 @@ public struct AppConfiguration: Sendable {
     public var dkimDomain: String?
     public var dkimSelector: String?
     public var dkimKeyFile: String?
+    /// Days without a sign-in after which a member is warned that the account will be deleted 30 days later (0: never).
+    public var inactiveAccountDays = 730
+    /// Hours between two runs of the retention rules.
+    public var retentionIntervalHours = 24
     /// A MaxMind DB file (GeoLite2-Country, DB-IP country lite, …) for counting visitors per country, or nil.
     public var geoIPFile: String?
 
@@ -229,6 +233,11 @@ public struct AppConfiguration: Sendable {
             problems.append("STEWARD_DKIM_KEY_FILE=\(file): no such file; point it at the PEM private key")
         }
 
+        let inactiveAccountDays = number(
+            "inactive_account_days", 730, 0...36_500,
+            "use the days without a sign-in before an account is deleted (after a warning), or 0 for never")
+        let retentionIntervalHours = number(
+            "retention_interval_hours", 24, 1...720, "use the hours between two retention runs, from 1 to 720")
         let geoIPFile = text("geoip_file")
         if let file = geoIPFile, !FileManager.default.fileExists(atPath: file) {
             problems.append(
@@ -247,6 +256,8 @@ public struct AppConfiguration: Sendable {
         configuration.mailRetryDelay = mailRetryDelay
         configuration.mailGiveUpHours = mailGiveUpHours
         configuration.geoIPFile = geoIPFile
+        configuration.inactiveAccountDays = inactiveAccountDays
+        configuration.retentionIntervalHours = retentionIntervalHours
         configuration.dkimDomain = dkim[0]
         configuration.dkimSelector = dkim[1]
         configuration.dkimKeyFile = dkim[2]

@@ -15,5 +15,6 @@ public enum Migrations {
         CreateMailingTables(),
         CreateAnalyticsTables(),
         CreateStaffTokensTable(),
+        AddMemberActivity(),
     ]
 }
