@@ -47,6 +47,7 @@ public struct AppServices: Sendable {
     /// The statistics API's OpenAPI description (Resources/openapi.yaml).
     let openAPI: String
     let dataExports: DataExportService
+    let privacyRights: PrivacyRightsService
     let retention: RetentionService
     /// The JSON Schema of data exports (Resources/export-schema.json).
     let exportSchema: String
@@ -174,6 +175,10 @@ public struct AppServices: Sendable {
                     members: members, consents: SQLConsentRepository(database: database),
                     repository: SQLDataExportRepository(database: database, keyring: keyring), state: policyState,
                     renderer: renderer, audit: audit, clock: clock),
+                privacyRights: PrivacyRightsService(
+                    database: database, consent: consent, subscriptions: subscriptions,
+                    subscribers: subscriptions.repository, keyring: keyring, audit: audit, state: policyState,
+                    clock: clock),
                 retention: RetentionService(
                     database: database, keyring: keyring, accounts: accounts, outbox: outbox, audit: audit,
                     state: policyState, links: links, clock: clock,
@@ -364,7 +369,7 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     PrivacyDashboardController(
         accounts: services.accounts, consent: services.consent, state: services.policyState,
         renderer: services.renderer, layouts: services.layouts, database: services.database,
-        exports: services.dataExports, exportSchema: services.exportSchema
+        exports: services.dataExports, exportSchema: services.exportSchema, rights: services.privacyRights
     ).addRoutes(to: router)
     AnalyticsController(
         ingestor: services.analyticsIngestor, salt: services.analyticsSalt, clock: services.clock,

@@ -15,6 +15,8 @@ struct ConsentService: Sendable {
         case importFile = "import"
         case gpc
         case subscription
+        /// The person objected to direct marketing (GDPR Art. 21): every marketing consent withdrawn at once.
+        case objection
     }
 
     let database: Database

@@ -16,6 +16,7 @@ struct PrivacyDashboardController: Sendable {
     let exports: DataExportService
     /// The JSON Schema of the export's data.json (Resources/export-schema.json).
     let exportSchema: String
+    let rights: PrivacyRightsService
 
     struct Page {
         struct Consent {
@@ -50,6 +51,10 @@ struct PrivacyDashboardController: Sendable {
         let history: [HistoryRow]
         /// Days within which data requests are answered, from the policy.
         let deadlineDays: Int
+        /// When processing was restricted, formatted, or nil.
+        let restrictedSince: String?
+        /// Whether any marketing consent is on (the objection button is offered only then).
+        let marketingActive: Bool
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -58,7 +63,33 @@ struct PrivacyDashboardController: Sendable {
         router.get("/account/privacy/receipts/:id", use: receipt)
         router.post("/account/notices/ack", use: acknowledge)
         router.post("/account/privacy/export", use: export)
+        router.post("/account/privacy/object", use: object)
+        router.post("/account/privacy/restrict", use: restrict)
         router.get("/privacy/export-schema.json", use: schema)
+    }
+
+    /// "Object to marketing": every marketing consent withdrawn and the address suppressed, in one click.
+    @Sendable func object(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let member = try await accounts.requireMember(request, context)
+        try await rights.objectToMarketing(
+            member: member,
+            request: RequestInfo(
+                ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "", requestID: context.requestID))
+        return Response(status: .seeOther, headers: [.location: SitePath.accountPrivacy.path + "#rights-heading"])
+    }
+
+    /// "Restrict processing" (keep my data but do not use it), or lift the restriction.
+    @Sendable func restrict(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let member = try await accounts.requireMember(request, context)
+        let action = context.form.text("action")
+        guard action == "restrict" || action == "lift" else {
+            throw HTTPError(.badRequest, message: "Choose to restrict processing or to lift the restriction.")
+        }
+        try await rights.setRestricted(
+            action == "restrict", member: member,
+            request: RequestInfo(
+                ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "", requestID: context.requestID))
+        return Response(status: .seeOther, headers: [.location: SitePath.accountPrivacy.path + "#rights-heading"])
     }
 
     /// "Download my data": a ZIP with data.json, data.html and a README.
@@ -125,12 +156,16 @@ struct PrivacyDashboardController: Sendable {
                 purposes: purposes.joined(separator: ", "),
                 keptUntil: RetentionWording.describe(policy.retention(for: category.id)))
         }
+        let restrictedSince = try await rights.restrictedSince(memberID: member.id).map(AccountService.format)
+        let layout = try await layouts.input(request, context, member: member)
         return renderer.page(
             "account/privacy", title: "Privacy & consents",
             content: Page(
                 consents: consents, gpc: context.gpc, data: data, history: history,
-                deadlineDays: policy.requests.deadlineDays),
-            layout: try await layouts.input(request, context, member: member))
+                deadlineDays: policy.requests.deadlineDays,
+                restrictedSince: restrictedSince,
+                marketingActive: items.contains { rights.marketingConsents().contains($0.id) && $0.isActive }),
+            layout: layout)
     }
 
     @Sendable func change(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -200,6 +235,7 @@ struct PrivacyDashboardController: Sendable {
         case "gpc": "Global Privacy Control signal"
         case "import": "Imported"
         case "subscription": "Subscription"
+        case "objection": "Objection to marketing"
         default: method
         }
     }

@@ -245,7 +245,7 @@ final class CampaignEngine: Sendable {
                 JOIN subscribers s ON s.id = p.subscriber_id
                 LEFT JOIN members m ON m.id = s.member_id
                 WHERE p.list_id = \(bind: current.listID) AND p.status = 'active'
-                AND (s.member_id IS NULL OR m.email_verified_at IS NOT NULL)
+                AND (s.member_id IS NULL OR (m.email_verified_at IS NOT NULL AND m.restricted_at IS NULL))
                 AND NOT EXISTS (
                     SELECT 1 FROM suppressions x WHERE x.email_index = COALESCE(m.email_index, s.email_index)
                     AND x.list_id IN (\(bind: current.listID), '*'))

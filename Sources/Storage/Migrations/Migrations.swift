@@ -16,5 +16,6 @@ public enum Migrations {
         CreateAnalyticsTables(),
         CreateStaffTokensTable(),
         AddMemberActivity(),
+        AddMemberRestriction(),
     ]
 }
