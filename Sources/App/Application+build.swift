@@ -48,6 +48,7 @@ public struct AppServices: Sendable {
     let openAPI: String
     let dataExports: DataExportService
     let privacyRights: PrivacyRightsService
+    let privacyRequests: PrivacyRequestService
     let retention: RetentionService
     /// The JSON Schema of data exports (Resources/export-schema.json).
     let exportSchema: String
@@ -179,6 +180,22 @@ public struct AppServices: Sendable {
                     database: database, consent: consent, subscriptions: subscriptions,
                     subscribers: subscriptions.repository, keyring: keyring, audit: audit, state: policyState,
                     clock: clock),
+                privacyRequests: PrivacyRequestService(
+                    database: database, repository: SQLPrivacyRequestRepository(database: database, keyring: keyring),
+                    members: members, accounts: accounts,
+                    rights: PrivacyRightsService(
+                        database: database, consent: consent, subscriptions: subscriptions,
+                        subscribers: subscriptions.repository, keyring: keyring, audit: audit, state: policyState,
+                        clock: clock),
+                    exports: DataExportService(
+                        members: members, consents: SQLConsentRepository(database: database),
+                        repository: SQLDataExportRepository(database: database, keyring: keyring), state: policyState,
+                        renderer: renderer, audit: audit, clock: clock),
+                    subscribers: subscriptions.repository,
+                    staff: SQLStaffRepository(database: database, keyring: keyring),
+                    keyring: keyring, outbox: outbox, audit: audit, state: policyState,
+                    validator: AccountValidator(passwordPolicy: policy),
+                    links: links, limiter: RateLimiter(limit: 5, window: 3600, clock: clock), clock: clock),
                 retention: RetentionService(
                     database: database, keyring: keyring, accounts: accounts, outbox: outbox, audit: audit,
                     state: policyState, links: links, clock: clock,
@@ -320,6 +337,10 @@ public func buildApplication(
                 logger: logger))
         extra.append(PolicyRefreshService(service: services.policy, logger: logger))
         extra.append(
+            PrivacyRequestReminderService(
+                requests: services.privacyRequests, repository: services.privacyRequests.repository,
+                clock: services.clock, logger: logger))
+        extra.append(
             RetentionJobService(
                 retention: services.retention, interval: .seconds(services.configuration.retentionIntervalHours * 3600),
                 logger: logger))
@@ -389,6 +410,10 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     AnalyticsAdminController(
         admin: admin, stats: services.stats, tokens: services.staffTokens, cookies: services.cookies,
         baseURL: String(services.links.baseURL.absoluteString.reversed().drop { $0 == "/" }.reversed())
+    ).addRoutes(to: router)
+    PrivacyRequestController(
+        requests: services.privacyRequests, admin: admin, renderer: services.renderer, layouts: services.layouts,
+        state: services.policyState, clock: services.clock
     ).addRoutes(to: router)
     StatsAPIController(
         stats: services.stats, tokens: services.staffTokens, staff: services.staff, openAPI: services.openAPI

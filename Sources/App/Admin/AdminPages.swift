@@ -98,6 +98,8 @@ struct AdminPage: Sendable {
     static let analytics = AdminPage(path: "/admin/analytics", label: "Analytics", roles: Set(StaffRole.allCases))
     /// Each staff member's own API tokens.
     static let tokens = AdminPage(path: "/admin/tokens", label: "API tokens", roles: Set(StaffRole.allCases))
+    /// Data requests: the privacy officer's queue.
+    static let requests = AdminPage(path: "/admin/requests", label: "Data requests", roles: [.owner, .privacyOfficer])
     static let outbox = AdminPage(path: "/admin/outbox", label: "Outbox", roles: [.owner, .privacyOfficer])
     static let staff = AdminPage(path: "/admin/staff", label: "Staff", roles: [.owner])
     static let lists = AdminPage(path: "/admin/lists", label: "Lists", roles: [.owner, .editor])
@@ -107,5 +109,5 @@ struct AdminPage: Sendable {
     static let listExport = AdminPage(path: "/admin/lists/newsletter/export.csv", label: "Export", roles: [.owner])
 
     /// Every page, in navigation order.
-    static let all: [AdminPage] = [dashboard, analytics, lists, campaigns, updates, outbox, staff, tokens]
+    static let all: [AdminPage] = [dashboard, analytics, requests, lists, campaigns, updates, outbox, staff, tokens]
 }

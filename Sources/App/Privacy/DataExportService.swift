@@ -146,26 +146,41 @@ struct DataExportService: Sendable {
     /// Everything held about the member.
     func export(memberID: String) async throws -> DataExport? {
         guard let member = try await members.find(id: memberID) else { return nil }
+        return try await export(member, hasAccount: true)
+    }
+
+    /// Everything held about someone without an account who subscribed with `email`, or nil when nothing is.
+    func export(subscriberEmail email: String) async throws -> (export: DataExport, subjectID: String)? {
+        guard let subscriber = try await repository.subscriber(email: email) else { return nil }
+        let person = Member(
+            id: "", subjectID: subscriber.subjectID, email: email,
+            profile: MemberProfile(name: subscriber.name, street: "", postalCode: "", city: "", country: "", extra: ""),
+            passwordHash: "", emailVerifiedAt: nil, pendingEmail: nil, createdAt: subscriber.createdAt)
+        return (try await export(person, hasAccount: false), subscriber.subjectID)
+    }
+
+    private func export(_ member: Member, hasAccount: Bool) async throws -> DataExport {
         let policy = state.current.policy
         let now = clock.milliseconds
         let subscriberIDs = try await repository.subscriberIDs(memberID: member.id, email: member.email)
-        let security = try await repository.securityLog(subjectID: member.subjectID)
+        let security = hasAccount ? try await repository.securityLog(subjectID: member.subjectID) : []
         let records = try await consents.records(subjectID: member.subjectID)
         let subscriptions = try await repository.subscriptions(subscriberIDs: subscriberIDs)
         let deliveries = try await repository.deliveries(subscriberIDs: subscriberIDs)
-        let notifications = try await repository.notifications(memberID: member.id)
-        let subjectIDs =
-            [member.subjectID] + (try await repository.subscriberSubjectIDs(subscriberIDs: subscriberIDs))
+        let notifications = hasAccount ? try await repository.notifications(memberID: member.id) : []
+        let subjectIDs = Array(
+            Set([member.subjectID] + (try await repository.subscriberSubjectIDs(subscriberIDs: subscriberIDs))))
         let messages = try await repository.messages(subjectIDs: subjectIDs)
-        let sessions = try await repository.sessions(memberID: member.id, now: now)
+        let sessions = hasAccount ? try await repository.sessions(memberID: member.id, now: now) : []
         let names = Dictionary(
             (policy.purposes.map { ($0.id, $0.name) } + policy.recipients.map { ($0.id, $0.name) }),
             uniquingKeysWith: { first, _ in first })
 
         // How many items each category holds, and when the oldest of them was recorded.
         var items: [String: Int] = [
-            "identity": 1, "contact": 1 + messages.count + subscriptions.count, "postal_address": 1,
-            "extra_information": member.profile.extra.isEmpty ? 0 : 1, "account_credentials": 1,
+            "identity": member.profile.name.isEmpty ? 0 : 1, "contact": 1 + messages.count + subscriptions.count,
+            "postal_address": hasAccount ? 1 : 0, "extra_information": member.profile.extra.isEmpty ? 0 : 1,
+            "account_credentials": hasAccount ? 1 : 0,
             "ip_address": security.count, "consent_records": records.count,
         ]
         items["contact", default: 0] += member.pendingEmail == nil ? 0 : 1
@@ -212,7 +227,9 @@ struct DataExportService: Sendable {
                 pendingEmail: member.pendingEmail, street: member.profile.street,
                 postalCode: member.profile.postalCode, city: member.profile.city, country: member.profile.country,
                 anythingElse: member.profile.extra, accountCreatedAt: Self.iso(member.createdAt),
-                password: "Stored only as a bcrypt hash, which is not included: nobody can read your password."),
+                password: hasAccount
+                    ? "Stored only as a bcrypt hash, which is not included: nobody can read your password."
+                    : "You have no account: no password is stored. The date above is when you first subscribed."),
             consents: records.map {
                 .init(
                     purpose: $0.purpose, purposeName: names[$0.purpose] ?? $0.purpose, granted: $0.granted,
@@ -259,6 +276,19 @@ struct DataExportService: Sendable {
     /// The export as a ZIP archive, and an audit entry saying it was downloaded.
     func archive(memberID: String, requestID: String?) async throws -> [UInt8]? {
         guard let export = try await export(memberID: memberID) else { return nil }
+        guard let subjectID = try await members.subjectID(memberID: memberID) else { return nil }
+        return try await archive(export, subjectID: subjectID, actor: .member(memberID), requestID: requestID)
+    }
+
+    /// The export of someone without an account, for the download link of their access request.
+    func archive(subscriberEmail email: String, requestID: String?) async throws -> [UInt8]? {
+        guard let (export, subjectID) = try await export(subscriberEmail: email) else { return nil }
+        return try await archive(export, subjectID: subjectID, actor: .anonymous, requestID: requestID)
+    }
+
+    private func archive(_ export: DataExport, subjectID: String, actor: AuditLog.Actor, requestID: String?)
+        async throws -> [UInt8]
+    {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -278,11 +308,8 @@ struct DataExportService: Sendable {
         zip.add("README.txt", Array(readme.replacingOccurrences(of: "\n", with: "\r\n").utf8))
         zip.add("data.json", Array(json))
         zip.add("data.html", Array(html.utf8))
-        if let subjectID = try await members.subjectID(memberID: memberID) {
-            try await audit.record(
-                "privacy.export", actor: .member(memberID), subject: subjectID, requestID: requestID,
-                details: ["format": Self.format])
-        }
+        try await audit.record(
+            "privacy.export", actor: actor, subject: subjectID, requestID: requestID, details: ["format": Self.format])
         return zip.bytes()
     }
 

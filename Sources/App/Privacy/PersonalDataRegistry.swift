@@ -67,6 +67,15 @@ enum PersonalDataRegistry {
         .init(
             table: "suppressions", column: "email_index", category: "contact",
             label: "Keyed fingerprint of an address that unsubscribed or bounced (never mailed again)"),
+        .init(
+            table: "privacy_requests", column: "email_enc", category: "contact",
+            label: "E-mail address you filed a data request with"),
+        .init(
+            table: "privacy_requests", column: "email_index", category: "contact",
+            label: "Keyed fingerprint of that address"),
+        .init(
+            table: "privacy_requests", column: "details_enc", category: "extra_information",
+            label: "What you wrote in a data request"),
         .init(table: "consent_records", column: "purpose", category: "consent_records", label: "Your consent choices"),
         .init(
             table: "consent_records", column: "granted", category: "consent_records",

@@ -79,6 +79,24 @@ struct SQLDataExportRepository: Sendable {
             })
     }
 
+    /// A subscriber without an account, by address: their pseudonymous subject, name (opened) and first date.
+    func subscriber(email: String) async throws -> (subjectID: String, name: String, createdAt: Int64)? {
+        guard
+            let row = try await database.sql.select().columns("subject_id", "name_enc", "created_at").from(
+                "subscribers"
+            )
+            .where("email_index", .equal, keyring.emailIndex(email)).where("member_id", .is, SQLLiteral.null)
+            .orderBy("created_at").first()
+        else { return nil }
+        let subjectID = try row.decode(column: "subject_id", as: String.self)
+        guard let key = try await keyring.key(for: subjectID) else { return nil }
+        let sealed = try row.decode(column: "name_enc", as: Data?.self)
+        return (
+            subjectID, try sealed.map { try key.openColumn($0, "subscribers.name_enc") } ?? "",
+            try row.decode(column: "created_at", as: Int64.self)
+        )
+    }
+
     /// The subscriber ids that belong to the member: linked to the account, or with the same address.
     func subscriberIDs(memberID: String, email: String) async throws -> [String] {
         let rows = try await database.sql.select().column("id").from("subscribers")

@@ -30,6 +30,11 @@ enum SitePath: Sendable {
     case unsubscribe(token: String)
     case accountSubscriptions
     case accountNotifications
+    case privacyRequest
+    case privacyRequestConfirm(token: String)
+    case privacyRequestDownload(token: String)
+    case adminRequests
+    case adminRequest(id: String)
 
     /// The path with its query.
     var path: String {
@@ -66,6 +71,11 @@ enum SitePath: Sendable {
         case .unsubscribe(let token): "/unsubscribe?t=" + token
         case .accountSubscriptions: "/account/subscriptions"
         case .accountNotifications: "/account/notifications"
+        case .privacyRequest: "/privacy/request"
+        case .privacyRequestConfirm(let token): "/privacy/request/confirm?token=" + token
+        case .privacyRequestDownload(let token): "/privacy/request/download?token=" + token
+        case .adminRequests: "/admin/requests"
+        case .adminRequest(let id): "/admin/requests/" + id
         }
     }
 

@@ -17,5 +17,6 @@ public enum Migrations {
         CreateStaffTokensTable(),
         AddMemberActivity(),
         AddMemberRestriction(),
+        CreatePrivacyRequestsTable(),
     ]
 }
