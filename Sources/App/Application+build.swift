@@ -49,6 +49,7 @@ public struct AppServices: Sendable {
     let dataExports: DataExportService
     let privacyRights: PrivacyRightsService
     let privacyRequests: PrivacyRequestService
+    let auditMonitor: AuditMonitor
     let retention: RetentionService
     /// The JSON Schema of data exports (Resources/export-schema.json).
     let exportSchema: String
@@ -196,6 +197,9 @@ public struct AppServices: Sendable {
                     keyring: keyring, outbox: outbox, audit: audit, state: policyState,
                     validator: AccountValidator(passwordPolicy: policy),
                     links: links, limiter: RateLimiter(limit: 5, window: 3600, clock: clock), clock: clock),
+                auditMonitor: AuditMonitor(
+                    audit: audit, staff: SQLStaffRepository(database: database, keyring: keyring), keyring: keyring,
+                    outbox: outbox, database: database, links: links, clock: clock),
                 retention: RetentionService(
                     database: database, keyring: keyring, accounts: accounts, outbox: outbox, audit: audit,
                     state: policyState, links: links, clock: clock,
@@ -294,6 +298,16 @@ public struct AppServices: Sendable {
         }
     }
 
+    /// The breach report for a window (the CLI's `breach report`), as Markdown.
+    public func breachReport(since: Int64, until: Int64, discoveredAt: Int64?, withContacts: Bool) async throws
+        -> String
+    {
+        try await BreachReport(database: database, keyring: keyring, state: policyState, audit: audit, clock: clock)
+            .markdown(
+                since: since, until: until, discoveredAt: discoveredAt ?? clock.milliseconds, withContacts: withContacts
+            )
+    }
+
     /// Brings the analytics roll-ups up to date, reporting each day rolled up (the CLI's `analytics rollup`).
     /// - Returns: The number of days rolled up.
     @discardableResult
@@ -340,6 +354,7 @@ public func buildApplication(
             PrivacyRequestReminderService(
                 requests: services.privacyRequests, repository: services.privacyRequests.repository,
                 clock: services.clock, logger: logger))
+        extra.append(AuditMonitorService(monitor: services.auditMonitor, interval: .seconds(86_400), logger: logger))
         extra.append(
             RetentionJobService(
                 retention: services.retention, interval: .seconds(services.configuration.retentionIntervalHours * 3600),
@@ -410,6 +425,9 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     AnalyticsAdminController(
         admin: admin, stats: services.stats, tokens: services.staffTokens, cookies: services.cookies,
         baseURL: String(services.links.baseURL.absoluteString.reversed().drop { $0 == "/" }.reversed())
+    ).addRoutes(to: router)
+    AuditAdminController(
+        admin: admin, monitor: services.auditMonitor, keyring: services.keyring, database: services.database
     ).addRoutes(to: router)
     PrivacyRequestController(
         requests: services.privacyRequests, admin: admin, renderer: services.renderer, layouts: services.layouts,

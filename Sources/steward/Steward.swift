@@ -12,7 +12,7 @@ struct Steward: AsyncParsableCommand {
         abstract: "A self-hosted website backend that runs what its privacy policy promises.",
         subcommands: [
             Serve.self, Migrate.self, Admin.self, Audit.self, PolicyCommand.self, CampaignCommand.self,
-            SubscribersCommand.self, AnalyticsCommand.self, RetentionCommand.self,
+            SubscribersCommand.self, AnalyticsCommand.self, RetentionCommand.self, BreachCommand.self,
         ],
         defaultSubcommand: Serve.self)
 }

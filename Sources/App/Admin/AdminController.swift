@@ -250,9 +250,19 @@ struct AdminController: Sendable {
         let name = context.parameters.get("id") ?? ""
         let id = name.hasSuffix(".eml") ? String(name.dropLast(4)) : name
         guard let message = try await outbox.find(id: id) else { throw HTTPError(.notFound) }
+        // Reading someone's message is viewing their data: the staff member says why first, and that is recorded.
+        guard let purpose = request.uri.queryParameters["purpose"].flatMap({ ViewingPurpose(rawValue: String($0)) })
+        else {
+            return console(
+                "admin/purpose", title: "Why do you open this message?", page: .outbox, member: member,
+                request: request, context: context,
+                content: PurposePage(
+                    action: "/admin/outbox/\(id).eml", what: "the message “\(message.subject)” to \(message.recipient)",
+                    purposes: ViewingPurpose.allCases.map { .init(value: $0.rawValue, label: $0.label) }))
+        }
         try await staff.audit.record(
             "outbox.view", actor: .staff(member.id), subject: message.subjectID, requestID: context.requestID,
-            details: ["outbox_id": id])
+            details: ["outbox_id": id, "purpose": purpose.rawValue])
         return Response(
             status: .ok,
             headers: [

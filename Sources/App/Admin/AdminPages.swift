@@ -87,6 +87,19 @@ struct StaffPage {
     let canInvite: Bool
 }
 
+/// Asks a staff member why they open a person's data before showing it.
+struct PurposePage {
+    struct Option {
+        let value: String
+        let label: String
+    }
+    /// Where the chosen purpose is sent (GET, as `purpose`).
+    let action: String
+    /// What is about to be opened, e.g. "the message “Welcome” to a@example.com".
+    let what: String
+    let purposes: [Option]
+}
+
 /// A console page and the roles that may see it. Every `/admin` page is listed here.
 struct AdminPage: Sendable {
     let path: String
@@ -100,6 +113,8 @@ struct AdminPage: Sendable {
     static let tokens = AdminPage(path: "/admin/tokens", label: "API tokens", roles: Set(StaffRole.allCases))
     /// Data requests: the privacy officer's queue.
     static let requests = AdminPage(path: "/admin/requests", label: "Data requests", roles: [.owner, .privacyOfficer])
+    /// The audit log viewer.
+    static let audit = AdminPage(path: "/admin/audit", label: "Audit log", roles: [.owner, .privacyOfficer])
     static let outbox = AdminPage(path: "/admin/outbox", label: "Outbox", roles: [.owner, .privacyOfficer])
     static let staff = AdminPage(path: "/admin/staff", label: "Staff", roles: [.owner])
     static let lists = AdminPage(path: "/admin/lists", label: "Lists", roles: [.owner, .editor])
@@ -109,5 +124,7 @@ struct AdminPage: Sendable {
     static let listExport = AdminPage(path: "/admin/lists/newsletter/export.csv", label: "Export", roles: [.owner])
 
     /// Every page, in navigation order.
-    static let all: [AdminPage] = [dashboard, analytics, requests, lists, campaigns, updates, outbox, staff, tokens]
+    static let all: [AdminPage] = [
+        dashboard, analytics, requests, audit, lists, campaigns, updates, outbox, staff, tokens,
+    ]
 }

@@ -35,6 +35,7 @@ enum SitePath: Sendable {
     case privacyRequestDownload(token: String)
     case adminRequests
     case adminRequest(id: String)
+    case adminAudit
 
     /// The path with its query.
     var path: String {
@@ -76,6 +77,7 @@ enum SitePath: Sendable {
         case .privacyRequestDownload(let token): "/privacy/request/download?token=" + token
         case .adminRequests: "/admin/requests"
         case .adminRequest(let id): "/admin/requests/" + id
+        case .adminAudit: "/admin/audit"
         }
     }
 
