@@ -405,7 +405,8 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     PrivacyDashboardController(
         accounts: services.accounts, consent: services.consent, state: services.policyState,
         renderer: services.renderer, layouts: services.layouts, database: services.database,
-        exports: services.dataExports, exportSchema: services.exportSchema, rights: services.privacyRights
+        exports: services.dataExports, exportSchema: services.exportSchema, rights: services.privacyRights,
+        retention: services.retention
     ).addRoutes(to: router)
     AnalyticsController(
         ingestor: services.analyticsIngestor, salt: services.analyticsSalt, clock: services.clock,

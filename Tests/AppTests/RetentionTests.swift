@@ -214,4 +214,20 @@ import Testing
             #expect(try await keyring.key(for: "subject-s-kept") != nil)
         }
     }
+
+    @Test func theMemberSeesTheDatesTheirDataGoes() async throws {
+        try await TestApp.with { app in
+            try await app.test { client in
+                // Given a member who just registered
+                let browser = try await Self.register(client)
+                let today = app.clock.milliseconds / 86_400_000
+
+                // Then their privacy page dates the next deletions: the oldest sign-in record 90 days on, and the
+                // account's inactivity limit 730 days on
+                let page = try await browser.get("/account/privacy")
+                #expect(page.body.contains("Next deletion: \(CivilDate.short(today + 90)) (the oldest entry)."))
+                #expect(page.body.contains("Unless you sign in by \(CivilDate.short(today + 730))"))
+            }
+        }
+    }
 }

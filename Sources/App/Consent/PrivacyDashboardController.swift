@@ -17,6 +17,7 @@ struct PrivacyDashboardController: Sendable {
     /// The JSON Schema of the export's data.json (Resources/export-schema.json).
     let exportSchema: String
     let rights: PrivacyRightsService
+    let retention: RetentionService
 
     struct Page {
         struct Consent {
@@ -35,6 +36,8 @@ struct PrivacyDashboardController: Sendable {
             let fields: String
             let purposes: String
             let keptUntil: String
+            /// The next date something of this category goes, in words, or nil.
+            let nextDate: String?
         }
         struct HistoryRow {
             let id: String
@@ -147,6 +150,29 @@ struct PrivacyDashboardController: Sendable {
                 method: Self.describe(method: record.method), version: record.policyVersion,
                 receiptHref: "/account/privacy/receipts/\(record.id)")
         }
+        // Dates from the retention rules: the oldest sign-in record's deletion, and the account's inactivity limit.
+        let dayMS: Int64 = 86_400_000
+        let oldestSignIn = try await database.sql.raw(
+            "SELECT MIN(created_at) AS first FROM security_events WHERE subject_id = \(bind: member.subjectID)"
+        ).first()?.decode(column: "first", as: Int64?.self)
+        let lastActive = try await database.sql.raw(
+            "SELECT COALESCE(last_active_at, created_at) AS active FROM members WHERE id = \(bind: member.id)"
+        ).first()?.decode(column: "active", as: Int64.self)
+        func nextDate(_ category: String) -> String? {
+            switch policy.retention(for: category)?.rule {
+            case .daysAfterCollection(let days):
+                return oldestSignIn.map {
+                    "Next deletion: \(CivilDate.short(($0 + Int64(days) * dayMS) / dayMS)) (the oldest entry)."
+                }
+            case .untilEvent(let event, _) where event == "account_closure" && retention.inactiveAccountDays > 0:
+                return lastActive.map {
+                    "Unless you sign in by \(CivilDate.short(($0 + Int64(retention.inactiveAccountDays) * dayMS) / dayMS)), "
+                        + "we warn you and delete the account \(RetentionService.warningDays) days later."
+                }
+            default:
+                return nil
+            }
+        }
         let data = policy.categories.filter(\.personal).compactMap { category -> Page.HeldData? in
             let labels = PersonalDataRegistry.labels(of: category.id)
             guard !labels.isEmpty else { return nil }
@@ -154,7 +180,8 @@ struct PrivacyDashboardController: Sendable {
             return Page.HeldData(
                 category: category.name, fields: labels.joined(separator: ", "),
                 purposes: purposes.joined(separator: ", "),
-                keptUntil: RetentionWording.describe(policy.retention(for: category.id)))
+                keptUntil: RetentionWording.describe(policy.retention(for: category.id)),
+                nextDate: nextDate(category.id))
         }
         let restrictedSince = try await rights.restrictedSince(memberID: member.id).map(AccountService.format)
         let layout = try await layouts.input(request, context, member: member)
