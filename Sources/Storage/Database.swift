@@ -56,12 +56,14 @@ public struct Database: Sendable {
             let threads = NIOThreadPool(numberOfThreads: connectionsPerLoop * loops + 2)
             threads.start()
             let source = SQLiteSource(
-                base: SQLiteConnectionSource(configuration: .init(storage: .file(path: path)), threadPool: threads))
+                base: SQLiteConnectionSource(configuration: .init(storage: .file(path: path)), threadPool: threads),
+                keystorePath: SQLiteSource.keystorePath(for: path))
             let pool = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: connectionsPerLoop, logger: logger, on: eventLoopGroup)
             let database = Database(kind: .sqlite, pool: .sqlite(pool), threadPool: threads, logger: logger)
             // The journal mode is a property of the file: set it once, it sticks for every connection.
             try await database.sql.raw("PRAGMA journal_mode = WAL").run()
+            try await database.sql.raw("PRAGMA keystore.journal_mode = WAL").run()
             return database
         case .postgres(let url, let searchPath):
             var configuration: SQLPostgresConfiguration

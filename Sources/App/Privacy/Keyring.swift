@@ -5,8 +5,10 @@ import Vault
 
 /// The per-person data keys: created with the person, unwrapped to read their data, destroyed to erase it.
 ///
-/// Keys live in `data_keys`, wrapped by the master key. Destroying a person's row makes every ciphertext sealed
-/// with their key unreadable, in the live database and in every backup taken before.
+/// Keys live in `data_keys`, wrapped by the master key. With SQLite that table is in the key store, a second file
+/// beside the database (`steward-keys.sqlite`), so a copy of the database holds no key: destroying a person's row
+/// makes every ciphertext sealed with their key unreadable, in the live database and in every copy of the database
+/// taken before. (With PostgreSQL the table is in the database itself.)
 public struct Keyring: Sendable {
     let master: MasterKey
     private let database: Database

@@ -18,5 +18,6 @@ public enum Migrations {
         AddMemberActivity(),
         AddMemberRestriction(),
         CreatePrivacyRequestsTable(),
+        MoveDataKeysToKeystore(),
     ]
 }
