@@ -58,6 +58,9 @@ struct PrivacyDashboardController: Sendable {
         let restrictedSince: String?
         /// Whether any marketing consent is on (the objection button is offered only then).
         let marketingActive: Bool
+        /// Confirmations after the one-click rights.
+        let objected: Bool
+        let lifted: Bool
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -78,7 +81,8 @@ struct PrivacyDashboardController: Sendable {
             member: member,
             request: RequestInfo(
                 ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "", requestID: context.requestID))
-        return Response(status: .seeOther, headers: [.location: SitePath.accountPrivacy.path + "#rights-heading"])
+        return Response(
+            status: .seeOther, headers: [.location: SitePath.accountPrivacy.path + "?done=objected#rights-heading"])
     }
 
     /// "Restrict processing" (keep my data but do not use it), or lift the restriction.
@@ -92,7 +96,9 @@ struct PrivacyDashboardController: Sendable {
             action == "restrict", member: member,
             request: RequestInfo(
                 ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "", requestID: context.requestID))
-        return Response(status: .seeOther, headers: [.location: SitePath.accountPrivacy.path + "#rights-heading"])
+        let done = action == "lift" ? "?done=lifted" : ""
+        return Response(
+            status: .seeOther, headers: [.location: SitePath.accountPrivacy.path + done + "#rights-heading"])
     }
 
     /// "Download my data": a ZIP with data.json, data.html and a README.
@@ -134,6 +140,8 @@ struct PrivacyDashboardController: Sendable {
                 (state, stateLabel, action) = ("suspended", "Paused: the policy changed", ("Consent again", "grant"))
             } else if item.isActive {
                 (state, stateLabel, action) = ("on", "Given", ("Withdraw", "withdraw"))
+            } else if item.grant != nil {
+                (state, stateLabel, action) = ("off", "Withdrawn", ("Give consent", "grant"))
             } else {
                 (state, stateLabel, action) = ("off", "Not given", ("Give consent", "grant"))
             }
@@ -146,7 +154,7 @@ struct PrivacyDashboardController: Sendable {
         let history = try await consent.history(subjectID: member.subjectID).map { record in
             Page.HistoryRow(
                 id: record.id, when: AccountService.format(record.createdAt),
-                purposeName: names[record.purpose] ?? record.purpose, state: record.granted ? "Given" : "Withdrawn",
+                purposeName: names[record.purpose] ?? record.purpose, state: record.granted ? "given" : "withdrawn",
                 method: Self.describe(method: record.method), version: record.policyVersion,
                 receiptHref: "/account/privacy/receipts/\(record.id)")
         }
@@ -164,7 +172,8 @@ struct PrivacyDashboardController: Sendable {
                 return oldestSignIn.map {
                     "Next deletion: \(CivilDate.short(($0 + Int64(days) * dayMS) / dayMS)) (the oldest entry)."
                 }
-            case .untilEvent(let event, _) where event == "account_closure" && retention.inactiveAccountDays > 0:
+            case .untilEvent(let event, _)
+            where event == "account_closure" && retention.inactiveAccountDays > 0 && category == "identity":
                 return lastActive.map {
                     "Unless you sign in by \(CivilDate.short(($0 + Int64(retention.inactiveAccountDays) * dayMS) / dayMS)), "
                         + "we warn you and delete the account \(RetentionService.warningDays) days later."
@@ -191,7 +200,9 @@ struct PrivacyDashboardController: Sendable {
                 consents: consents, gpc: context.gpc, data: data, history: history,
                 deadlineDays: policy.requests.deadlineDays,
                 restrictedSince: restrictedSince,
-                marketingActive: items.contains { rights.marketingConsents().contains($0.id) && $0.isActive }),
+                marketingActive: items.contains { rights.marketingConsents().contains($0.id) && $0.isActive },
+                objected: request.uri.queryParameters["done"] == "objected",
+                lifted: request.uri.queryParameters["done"] == "lifted"),
             layout: layout)
     }
 

@@ -80,9 +80,10 @@ struct PrivacyRequestController: Sendable {
 
     @Sendable func form(_ request: Request, context: AppRequestContext) async throws -> Response {
         let kind = request.uri.queryParameters["kind"].map(String.init) ?? "access"
+        let sent = request.uri.queryParameters["sent"] == "1"
         return renderer.page(
             "privacy/request", title: "A request about your data",
-            content: requestPage(kind: kind, email: "", details: "", errors: [:], sent: false),
+            content: requestPage(kind: kind, email: "", details: "", errors: [:], sent: sent),
             layout: try await layouts.input(request, context))
     }
 
@@ -90,23 +91,31 @@ struct PrivacyRequestController: Sendable {
         let kindText = context.form.text("kind")
         let email = context.form.text("email")
         let details = context.form["details"] ?? ""
-        var errors: [String: String] = [:]
-        if let kind = PrivacyRequest.Kind(rawValue: kindText) {
+        let kind = PrivacyRequest.Kind(rawValue: kindText)
+        // Every field is checked at once, whether or not a kind was chosen.
+        var errors = requests.problems(kind: kind ?? .access, email: email, details: details)
+        if kind == nil {
+            errors["kind"] = "Choose what you ask for."
+            if errors["details"] != nil && details.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                errors["details"] = nil
+            }
+        }
+        if let kind, errors.isEmpty {
             do {
                 try await requests.file(
                     kind: kind, email: email, details: details, ip: context.clientIP, requestID: context.requestID)
+                // Post/redirect/get: reloading the answer does not file the request again.
+                return Response(status: .seeOther, headers: [.location: SitePath.privacyRequest.path + "?sent=1"])
             } catch PrivacyRequestError.invalid(let problems) {
                 errors = problems
             } catch PrivacyRequestError.rateLimited(let retryAfter) {
                 throw AccountError.rateLimited(retryAfter: retryAfter)
             }
-        } else {
-            errors["kind"] = "Choose what you ask for."
         }
         return renderer.page(
             "privacy/request", title: "A request about your data",
-            content: requestPage(kind: kindText, email: email, details: details, errors: errors, sent: errors.isEmpty),
-            layout: try await layouts.input(request, context), status: errors.isEmpty ? .ok : .badRequest)
+            content: requestPage(kind: kindText, email: email, details: details, errors: errors, sent: false),
+            layout: try await layouts.input(request, context), status: .badRequest)
     }
 
     @Sendable func confirm(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -188,6 +197,17 @@ struct PrivacyRequestController: Sendable {
         let maxExtensionDays: Int
     }
 
+    /// "13 days left", "due today", "1 day late".
+    static func daysLeft(_ days: Int) -> String {
+        switch days {
+        case 0: "due today"
+        case 1: "1 day left"
+        case -1: "1 day late"
+        case ..<0: "\(-days) days late"
+        default: "\(days) days left"
+        }
+    }
+
     static func hours(_ value: Double?) -> String {
         guard let value else { return "–" }
         return value < 48 ? String(format: "%.1f h", value) : String(format: "%.1f days", value / 24)
@@ -199,7 +219,7 @@ struct PrivacyRequestController: Sendable {
         let figures = try await requests.figures()
         let rows = try await requests.repository.all().map { item -> QueuePage.Row in
             let overdue = item.isOverdue(now: now)
-            let daysLeft = item.dueAt.map { Int(floor(Double($0 - now) / 86_400_000)) }
+            let daysLeft = item.dueAt.map { Int($0 / 86_400_000 - now / 86_400_000) }
             return .init(
                 href: SitePath.adminRequest(id: item.id).path, kind: item.kind.label,
                 status: overdue ? "Overdue" : (item.status == .open ? "Open" : item.status.rawValue.capitalized),
@@ -207,7 +227,7 @@ struct PrivacyRequestController: Sendable {
                 confirmed: item.confirmedAt.map(AccountService.format) ?? "",
                 due: item.dueAt.map { CivilDate.short($0 / 86_400_000) } ?? "",
                 daysLeft: item.status != .open
-                    ? "" : (daysLeft.map { $0 < 0 ? "\(-$0) day(s) late" : "\($0) day(s) left" } ?? ""),
+                    ? "" : (daysLeft.map(Self.daysLeft) ?? ""),
                 overdue: overdue, answered: item.answeredAt.map(AccountService.format) ?? "")
         }
         return admin.console(

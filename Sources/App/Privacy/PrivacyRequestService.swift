@@ -60,12 +60,7 @@ struct PrivacyRequestService: Sendable {
     {
         let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines)
         let details = rawDetails.trimmingCharacters(in: .whitespacesAndNewlines)
-        var problems: [String: String] = [:]
-        if let problem = validator.problem(withEmail: email) { problems["email"] = problem }
-        if details.count > 5000 { problems["details"] = "Use at most 5,000 characters." }
-        if kind == .correction && details.isEmpty {
-            problems["details"] = "Tell us what is wrong and what it should say."
-        }
+        let problems = problems(kind: kind, email: email, details: details)
         guard problems.isEmpty else { throw PrivacyRequestError.invalid(problems) }
         do {
             try await limiter.hit(["ip:" + ip, "email:" + keyring.emailIndex(email)])
@@ -97,6 +92,19 @@ struct PrivacyRequestService: Sendable {
                 "privacy.request.file", actor: .anonymous, subject: subjectID, requestID: requestID,
                 details: ["kind": kind.rawValue, "request": id], on: db)
         }
+    }
+
+    /// What is wrong with a request's fields, by field.
+    func problems(kind: PrivacyRequest.Kind, email rawEmail: String, details rawDetails: String) -> [String: String] {
+        let email = rawEmail.trimmingCharacters(in: .whitespacesAndNewlines)
+        let details = rawDetails.trimmingCharacters(in: .whitespacesAndNewlines)
+        var problems: [String: String] = [:]
+        if let problem = validator.problem(withEmail: email) { problems["email"] = problem }
+        if details.count > 5000 { problems["details"] = "Use at most 5,000 characters." }
+        if kind == .correction && details.isEmpty {
+            problems["details"] = "Tell us what is wrong and what it should say."
+        }
+        return problems
     }
 
     /// Confirms a request from its link: the deadline starts now, and privacy staff are told.
