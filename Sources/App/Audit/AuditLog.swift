@@ -77,35 +77,77 @@ public struct AuditLog: Sendable {
 
     /// Checks the whole chain, and that its last entry is the one the head remembers (so removing the newest
     /// entries is caught too).
+    ///
+    /// Entries are read in pages of 10,000 and checked as they come, so memory stays flat however long the log is;
+    /// only when something is wrong is the whole log read at once, to tell exactly what happened.
     public func verify() async throws -> AuditVerification {
-        let rows = try await database.sql.select().columns("*").from("audit_log").orderBy("sequence").all()
-        let entries = try rows.map { row in
-            ChainedAuditEntry(
-                record: AuditRecord(
-                    sequence: try row.decode(column: "sequence", as: Int64.self),
-                    occurredAt: try row.decode(column: "occurred_at", as: Int64.self),
-                    actor: try row.decode(column: "actor", as: String.self),
-                    subject: try row.decode(column: "subject", as: String?.self),
-                    action: try row.decode(column: "action", as: String.self),
-                    requestID: try row.decode(column: "request_id", as: String?.self),
-                    details: try row.decode(column: "details", as: String.self)),
-                previousHash: try row.decode(column: "previous_hash", as: String.self),
-                hash: try row.decode(column: "hash", as: String.self))
+        var previousHash = AuditChain.genesis
+        var expected: Int64 = 1
+        var count = 0
+        while true {
+            let rows = try await database.sql.raw(
+                """
+                SELECT sequence, occurred_at, actor, subject, action, request_id, details, previous_hash, hash
+                FROM audit_log WHERE sequence >= \(bind: expected) ORDER BY sequence LIMIT 10000
+                """
+            ).all()
+            for row in rows {
+                let entry = try Self.entry(row)
+                guard entry.record.sequence == expected, entry.previousHash == previousHash,
+                    entry.hash == AuditChain.hash(record: entry.record, previousHash: entry.previousHash)
+                else { return try await verifyAll() }
+                previousHash = entry.hash
+                expected += 1
+                count += 1
+            }
+            if rows.count < 10000 { break }
         }
+        // Entries with numbers below 1 are never written; any such row means an edit.
+        let stray =
+            try await database.sql.raw("SELECT COUNT(*) AS n FROM audit_log WHERE sequence < 1").first()?
+            .decode(column: "n", as: Int.self) ?? 0
+        if stray > 0 { return try await verifyAll() }
+        return try await checkHead(count: count, lastSequence: expected - 1, lastHash: previousHash)
+    }
+
+    /// Reads the whole log and reports the first problem precisely.
+    private func verifyAll() async throws -> AuditVerification {
+        let rows = try await database.sql.select().columns("*").from("audit_log").orderBy("sequence").all()
+        let entries = try rows.map(Self.entry)
         let result = AuditChain.verify(entries)
-        guard case .intact = result else { return result }
+        guard case .intact(let count) = result else { return result }
+        return try await checkHead(
+            count: count, lastSequence: entries.last?.record.sequence ?? 0,
+            lastHash: entries.last?.hash ?? AuditChain.genesis)
+    }
+
+    private func checkHead(count: Int, lastSequence: Int64, lastHash: String) async throws -> AuditVerification {
         guard let head = try await database.sql.select().columns("sequence", "hash").from("audit_head").first() else {
             throw AuditError.missingHead
         }
         let headSequence = try head.decode(column: "sequence", as: Int64.self)
         let headHash = try head.decode(column: "hash", as: String.self)
-        if headSequence != (entries.last?.record.sequence ?? 0) {
-            return .broken(sequence: (entries.last?.record.sequence ?? 0) + 1, problem: .removed)
+        if headSequence != lastSequence {
+            return .broken(sequence: lastSequence + 1, problem: .removed)
         }
-        if headHash != (entries.last?.hash ?? AuditChain.genesis) {
+        if headHash != lastHash {
             return .broken(sequence: headSequence, problem: .changed)
         }
-        return result
+        return .intact(count: count)
+    }
+
+    private static func entry(_ row: any SQLRow) throws -> ChainedAuditEntry {
+        ChainedAuditEntry(
+            record: AuditRecord(
+                sequence: try row.decode(column: "sequence", as: Int64.self),
+                occurredAt: try row.decode(column: "occurred_at", as: Int64.self),
+                actor: try row.decode(column: "actor", as: String.self),
+                subject: try row.decode(column: "subject", as: String?.self),
+                action: try row.decode(column: "action", as: String.self),
+                requestID: try row.decode(column: "request_id", as: String?.self),
+                details: try row.decode(column: "details", as: String.self)),
+            previousHash: try row.decode(column: "previous_hash", as: String.self),
+            hash: try row.decode(column: "hash", as: String.self))
     }
 }
 
