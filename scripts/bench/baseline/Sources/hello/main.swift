@@ -1,7 +1,8 @@
 import Foundation
 import Hummingbird
 
-// The smallest Hummingbird server, the ceiling Steward's home page throughput is compared with.
+// The smallest Hummingbird server, the ceiling Steward's throughput is compared with: `GET /` for the home page,
+// `POST /api/event` for analytics ingestion (reads the body, up to 4 KB like Steward, and answers 202).
 // Usage: hello PORT
 guard CommandLine.arguments.count == 2, let port = Int(CommandLine.arguments[1]) else {
     print("usage: hello PORT")
@@ -10,6 +11,11 @@ guard CommandLine.arguments.count == 2, let port = Int(CommandLine.arguments[1])
 
 let router = Router()
 router.get("/") { _, _ in "Hello, world!" }
+router.post("/api/event") { request, _ -> Response in
+    var request = request
+    _ = try await request.collectBody(upTo: 4096)
+    return Response(status: .accepted)
+}
 let app = Application(
     router: router,
     configuration: .init(address: .hostname("127.0.0.1", port: port)),
