@@ -203,6 +203,12 @@ import Testing
                 try await app.drainJobs()
                 let answer = try #require(try app.deliveredMail().last { $0.contains("our answer") })
                 #expect(NewsletterTests.unfolded(answer).contains("newsletter subscriptions"))
+                // And it lists the recipient that had their data (the mail relay delivered their confirmation)
+                #expect(NewsletterTests.unfolded(answer).contains("(GDPR Art. 19): Our e-mail delivery provider"))
+                let fulfilled = try await app.services.database.sql.raw(
+                    "SELECT details FROM audit_log WHERE action = 'privacy.request.fulfil'"
+                ).first()?.decode(column: "details", as: String.self)
+                #expect(fulfilled?.contains("Our e-mail delivery provider") == true)
             }
         }
     }

@@ -214,6 +214,7 @@ struct PrivacyRequestService: Sendable {
         let (member, subscriberIDs) = try await holdings(email: request.email)
         var outcome: String
         var download: (token: String, expires: Int64)?
+        var details: [String: String] = [:]
         switch request.kind {
         case .access:
             if member == nil && subscriberIDs.isEmpty {
@@ -227,6 +228,7 @@ struct PrivacyRequestService: Sendable {
             }
         case .erasure:
             let recipients = try await recipientsTold(member: member, subscriberIDs: subscriberIDs)
+            details["recipients"] = recipients.joined(separator: "; ")
             if let member { try await accounts.erase(member: member, actor: .staff(staffID), requestID: requestID) }
             let shredded = try await shredSubscribers(ids: subscriberIDs)
             if member == nil && shredded == 0 {
@@ -242,8 +244,10 @@ struct PrivacyRequestService: Sendable {
                     + ". Your data key was destroyed first, so nothing of it can be read again."
                 if !recipients.isEmpty {
                     outcome +=
-                        " These recipients had received some of your data and were told of the erasure where "
-                        + "possible: " + recipients.joined(separator: "; ") + "."
+                        " These recipients had received some of your data (GDPR Art. 19): "
+                        + recipients.joined(separator: "; ")
+                        + ". We keep nothing that would let them reach you again; ask us if you want us to contact "
+                        + "them on your behalf."
                 }
             }
         case .objection:
@@ -263,7 +267,8 @@ struct PrivacyRequestService: Sendable {
         }
         if request.kind != .correction && !note.isEmpty { outcome += " " + note }
         try await answer(
-            request, status: .fulfilled, outcome: outcome, download: download, staffID: staffID, requestID: requestID)
+            request, status: .fulfilled, outcome: outcome, download: download, staffID: staffID, requestID: requestID,
+            details: details)
         return outcome
     }
 
@@ -281,7 +286,7 @@ struct PrivacyRequestService: Sendable {
 
     private func answer(
         _ request: PrivacyRequest, status: PrivacyRequest.Status, outcome: String,
-        download: (token: String, expires: Int64)?, staffID: String, requestID: String?
+        download: (token: String, expires: Int64)?, staffID: String, requestID: String?, details: [String: String] = [:]
     ) async throws {
         let now = clock.milliseconds
         let repository = repository
@@ -303,7 +308,8 @@ struct PrivacyRequestService: Sendable {
                 sealedFor: key.map { (request.subjectID, $0) }, on: db)
             try await audit.record(
                 status == .fulfilled ? "privacy.request.fulfil" : "privacy.request.refuse", actor: .staff(staffID),
-                subject: request.subjectID, requestID: requestID, details: ["request": request.id], on: db)
+                subject: request.subjectID, requestID: requestID,
+                details: details.merging(["request": request.id]) { _, new in new }, on: db)
         }
     }
 
