@@ -26,6 +26,13 @@ import Testing
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    @Test func timesAreRFC3339InUTC() {
+        #expect(DataExportService.iso(0) == "1970-01-01T00:00:00Z")
+        #expect(DataExportService.iso(1_800_000_000_999) == "2027-01-15T08:00:00Z")
+        #expect(DataExportService.iso(-1) == "1969-12-31T23:59:59Z")
+        #expect(DataExportService.iso(1_709_164_800_000 + 86_399_000) == "2024-02-29T23:59:59Z")
+    }
+
     @Test func theCRCIsTheStandardOne() {
         #expect(ZipArchive.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
         #expect(ZipArchive.crc32([]) == 0)

@@ -313,10 +313,14 @@ struct DataExportService: Sendable {
         return zip.bytes()
     }
 
+    /// RFC 3339 in UTC, to the second ("2026-12-06T04:09:28Z"), without a date formatter (exports format
+    /// thousands of times).
     static func iso(_ milliseconds: Int64) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+        let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+        let day = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
+        let time = seconds - day * 86_400
+        func two(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return CivilDate.iso(day) + "T" + two(time / 3600) + ":" + two(time % 3600 / 60) + ":" + two(time % 60) + "Z"
     }
 
     /// Where each category of data comes from (Art. 15(1)(g)).
