@@ -146,6 +146,15 @@ public struct AppServices: Sendable {
                 sessions: sessions, keyring: keyring, hasher: hasher,
                 validator: AccountValidator(passwordPolicy: policy), audit: audit, outbox: outbox, clock: clock,
                 limits: AccountRateLimits(clock: clock, loginLimit: configuration.loginLimit), links: links)
+            // Built once, shared by the services below.
+            let analytics = SQLAnalyticsRepository(database: database)
+            let dataExports = DataExportService(
+                members: members, consents: SQLConsentRepository(database: database),
+                repository: SQLDataExportRepository(database: database, keyring: keyring), state: policyState,
+                renderer: renderer, audit: audit, clock: clock)
+            let privacyRights = PrivacyRightsService(
+                database: database, consent: consent, subscriptions: subscriptions,
+                subscribers: subscriptions.repository, keyring: keyring, audit: audit, state: policyState, clock: clock)
             return AppServices(
                 configuration: configuration, database: database, keyring: keyring, renderer: renderer, audit: audit,
                 queue: queue, clock: clock, accounts: accounts, staff: staff, outbox: outbox,
@@ -168,37 +177,21 @@ public struct AppServices: Sendable {
                     database: database, keyring: keyring, consent: consent, audit: audit, clock: clock),
                 analyticsIngestor: EventIngestor(database: database), analyticsSalt: DailySalt(database: database),
                 geoIP: try configuration.geoIPFile.map { try GeoIPDatabase(contentsOf: $0) },
-                analyticsRollups: AnalyticsRollups(repository: SQLAnalyticsRepository(database: database)),
-                stats: StatsService(repository: SQLAnalyticsRepository(database: database), clock: clock),
+                analyticsRollups: AnalyticsRollups(repository: analytics),
+                stats: StatsService(repository: analytics, clock: clock),
                 staffTokens: StaffTokens(database: database, audit: audit, clock: clock),
                 openAPI: try String(
                     contentsOfFile: configuration.resourcesDirectory + "/openapi.yaml", encoding: .utf8),
-                dataExports: DataExportService(
-                    members: members, consents: SQLConsentRepository(database: database),
-                    repository: SQLDataExportRepository(database: database, keyring: keyring), state: policyState,
-                    renderer: renderer, audit: audit, clock: clock),
-                privacyRights: PrivacyRightsService(
-                    database: database, consent: consent, subscriptions: subscriptions,
-                    subscribers: subscriptions.repository, keyring: keyring, audit: audit, state: policyState,
-                    clock: clock),
+                dataExports: dataExports, privacyRights: privacyRights,
                 privacyRequests: PrivacyRequestService(
                     database: database, repository: SQLPrivacyRequestRepository(database: database, keyring: keyring),
-                    members: members, accounts: accounts,
-                    rights: PrivacyRightsService(
-                        database: database, consent: consent, subscriptions: subscriptions,
-                        subscribers: subscriptions.repository, keyring: keyring, audit: audit, state: policyState,
-                        clock: clock),
-                    exports: DataExportService(
-                        members: members, consents: SQLConsentRepository(database: database),
-                        repository: SQLDataExportRepository(database: database, keyring: keyring), state: policyState,
-                        renderer: renderer, audit: audit, clock: clock),
-                    subscribers: subscriptions.repository,
-                    staff: SQLStaffRepository(database: database, keyring: keyring),
+                    members: members, accounts: accounts, rights: privacyRights, exports: dataExports,
+                    subscribers: subscriptions.repository, staff: staff.repository,
                     keyring: keyring, outbox: outbox, audit: audit, state: policyState,
                     validator: AccountValidator(passwordPolicy: policy),
                     links: links, limiter: RateLimiter(limit: 5, window: 3600, clock: clock), clock: clock),
                 auditMonitor: AuditMonitor(
-                    audit: audit, staff: SQLStaffRepository(database: database, keyring: keyring), keyring: keyring,
+                    audit: audit, staff: staff.repository, keyring: keyring,
                     outbox: outbox, database: database, links: links, clock: clock),
                 retention: RetentionService(
                     database: database, keyring: keyring, accounts: accounts, outbox: outbox, audit: audit,

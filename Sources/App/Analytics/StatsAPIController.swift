@@ -190,10 +190,8 @@ struct StatsAPIController: Sendable {
         _ body: (StatsRequest) async throws -> any Encodable
     ) async throws -> Response {
         if let failure = try await authorize(request) { return failure }
-        var query: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters { query[String(key)] = String(value) }
         do {
-            let parsed = try StatsRequest.parse(query, today: stats.today)
+            let parsed = try StatsRequest.parse(AnalyticsAdminController.query(request), today: stats.today)
             return Self.json(try await body(parsed), status: .ok)
         } catch let error as StatsQueryError {
             guard case .invalid(let field, let message) = error else { throw error }

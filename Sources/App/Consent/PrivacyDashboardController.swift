@@ -193,6 +193,7 @@ struct PrivacyDashboardController: Sendable {
                 nextDate: nextDate(category.id))
         }
         let restrictedSince = try await rights.restrictedSince(memberID: member.id).map(AccountService.format)
+        let marketing = Set(rights.marketingConsents())
         let layout = try await layouts.input(request, context, member: member)
         return renderer.page(
             "account/privacy", title: "Privacy & consents",
@@ -200,7 +201,7 @@ struct PrivacyDashboardController: Sendable {
                 consents: consents, gpc: context.gpc, data: data, history: history,
                 deadlineDays: policy.requests.deadlineDays,
                 restrictedSince: restrictedSince,
-                marketingActive: items.contains { rights.marketingConsents().contains($0.id) && $0.isActive },
+                marketingActive: items.contains { marketing.contains($0.id) && $0.isActive },
                 objected: request.uri.queryParameters["done"] == "objected",
                 lifted: request.uri.queryParameters["done"] == "lifted"),
             layout: layout)

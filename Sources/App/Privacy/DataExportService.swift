@@ -163,7 +163,8 @@ struct DataExportService: Sendable {
         let policy = state.current.policy
         let now = clock.milliseconds
         let subscriberIDs = try await repository.subscriberIDs(memberID: member.id, email: member.email)
-        let security = hasAccount ? try await repository.securityLog(subjectID: member.subjectID) : []
+        let security =
+            hasAccount ? try await members.securityEvents(subjectID: member.subjectID, limit: Int.max).reversed() : []
         let records = try await consents.records(subjectID: member.subjectID)
         let subscriptions = try await repository.subscriptions(subscriberIDs: subscriberIDs)
         let deliveries = try await repository.deliveries(subscriberIDs: subscriberIDs)

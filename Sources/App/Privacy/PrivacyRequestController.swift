@@ -216,8 +216,9 @@ struct PrivacyRequestController: Sendable {
     @Sendable func queue(_ request: Request, context: AppRequestContext) async throws -> Response {
         let member = try await admin.authorize(context, for: .requests)
         let now = clock.milliseconds
-        let figures = try await requests.figures()
-        let rows = try await requests.repository.all().map { item -> QueuePage.Row in
+        let all = try await requests.repository.all()
+        let figures = try await requests.figures(of: all)
+        let rows = all.map { item -> QueuePage.Row in
             let overdue = item.isOverdue(now: now)
             let daysLeft = item.dueAt.map { Int($0 / 86_400_000 - now / 86_400_000) }
             return .init(

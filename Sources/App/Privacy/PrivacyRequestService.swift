@@ -434,7 +434,10 @@ struct PrivacyRequestService: Sendable {
     }
 
     /// Answer times (median and 95th percentile, in hours) and the open and overdue counts.
-    func figures() async throws -> (medianHours: Double?, p95Hours: Double?, open: Int, overdue: Int) {
+    /// - Parameter requests: The confirmed requests when the caller has read them already.
+    func figures(of requests: [PrivacyRequest]? = nil) async throws
+        -> (medianHours: Double?, p95Hours: Double?, open: Int, overdue: Int)
+    {
         let times = try await repository.answerTimes()
         func percentile(_ p: Double) -> Double? {
             guard !times.isEmpty else { return nil }
@@ -442,7 +445,8 @@ struct PrivacyRequestService: Sendable {
             return Double(times[max(0, min(times.count - 1, rank))]) / 3_600_000
         }
         let now = clock.milliseconds
-        let all = try await repository.all()
+        let all: [PrivacyRequest]
+        if let requests { all = requests } else { all = try await repository.all() }
         return (
             percentile(0.5), percentile(0.95), all.filter { $0.status == .open }.count,
             all.filter { $0.isOverdue(now: now) }.count

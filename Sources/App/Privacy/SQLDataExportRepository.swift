@@ -44,21 +44,6 @@ struct SQLDataExportRepository: Sendable {
         let sentAt: Int64?
     }
 
-    /// Every line of the member's security log (not just the recent ones the account page shows).
-    func securityLog(subjectID: String) async throws -> [SecurityEvent] {
-        guard let key = try await keyring.key(for: subjectID) else { return [] }
-        let rows = try await database.sql.select().columns("kind", "ip_enc", "user_agent_enc", "created_at")
-            .from("security_events").where("subject_id", .equal, subjectID).orderBy("created_at").all()
-        return try rows.map { row in
-            SecurityEvent(
-                kind: try row.decode(column: "kind", as: String.self),
-                ip: try key.openColumn(try row.decode(column: "ip_enc", as: Data.self), "security_events.ip_enc"),
-                userAgent: try key.openColumn(
-                    try row.decode(column: "user_agent_enc", as: Data.self), "security_events.user_agent_enc"),
-                createdAt: try row.decode(column: "created_at", as: Int64.self))
-        }
-    }
-
     /// The member's sign-in sessions and remembered devices that have not expired.
     func sessions(memberID: String, now: Int64) async throws -> [Session] {
         let sessions = try await database.sql.select().columns("kind", "created_at", "last_seen_at", "expires_at")
