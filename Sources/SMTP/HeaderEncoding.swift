@@ -21,7 +21,14 @@ enum HeaderEncoding {
         if MailAddress.containsLineBreakOrNUL(value) {
             throw .headerInjection(field: name)
         }
-        let words = value.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+        // Most values are short printable ASCII: one line as it is (what folding would give too).
+        if name.utf8.count + 2 + value.utf8.count <= maximumLineLength, !needsEncoding(value) {
+            return name + ": " + value
+        }
+        // Split on the UTF-8 bytes: the value is printable ASCII here unless it is encoded below.
+        let words = value.utf8.split(separator: 0x20, omittingEmptySubsequences: false).map {
+            String(Substring($0))
+        }
         let hasLongWord = words.contains { $0.utf8.count > maximumLineLength - 2 }
         if needsEncoding(value) || (encodeLongWords && hasLongWord) {
             return fold(name: name, tokens: encodedWords(value))
@@ -113,7 +120,13 @@ enum HeaderEncoding {
     /// Whether `text` has to become encoded-words: anything other than printable ASCII and tab, or a `=?` that a
     /// reader would take for the start of an encoded-word.
     static func needsEncoding(_ text: String) -> Bool {
-        text.contains("=?") || text.unicodeScalars.contains { !(0x20...0x7E).contains($0.value) && $0 != "\t" }
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if !(0x20...0x7E).contains(byte) && byte != 0x09 { return true }
+            if previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?") { return true }
+            previous = byte
+        }
+        return false
     }
 
     /// Whether `scalar` is RFC 5322 `atext` (may appear unquoted in a phrase).

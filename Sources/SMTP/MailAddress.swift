@@ -65,6 +65,6 @@ public struct MailAddress: Sendable, Equatable {
 
     /// Whether `value` contains CR, LF or NUL, the characters that enable header and command injection.
     static func containsLineBreakOrNUL(_ value: String) -> Bool {
-        value.unicodeScalars.contains { $0 == "\r" || $0 == "\n" || $0 == "\0" }
+        value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
     }
 }

@@ -173,6 +173,11 @@ public final class SMTPConnection: Sendable {
         }
     }
 
+    /// The event loop the connection runs on.
+    public var eventLoop: any EventLoop {
+        commands.channel.eventLoop
+    }
+
     /// Whether the connection can take another message: not closed, no fatal failure, channel still up. A server
     /// that hung up while the connection sat idle shows here once the close has been noticed.
     var isUsable: Bool {

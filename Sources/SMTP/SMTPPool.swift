@@ -103,8 +103,30 @@ public final class SMTPPool: Sendable {
     ///   safe. After `.connectionFailed` or `.timeout` it may have been: the failure may have come after the
     ///   final `.` was written and before its reply arrived, so a retry may deliver it twice.
     public func send(_ rawMessage: String, from envelopeFrom: String, to recipients: [String]) async throws -> String {
+        try await send(rawMessage, from: envelopeFrom, to: recipients, preferring: nil)
+    }
+
+    /// Sends one message like `send(_:from:to:)`, on a connection of `loop` when one is idle or can be opened
+    /// there.
+    /// - Parameters:
+    ///   - rawMessage: The RFC 5322 message; any line endings.
+    ///   - envelopeFrom: The envelope sender; empty for the null sender `<>`.
+    ///   - recipients: The envelope recipients, at least one.
+    ///   - loop: The event loop the caller runs on (see ``EventLoopTaskExecutor``); `nil` for any.
+    /// - Returns: The server's reply text to the end of DATA.
+    /// - Throws: As `send(_:from:to:)`.
+    public func send(
+        _ rawMessage: String, from envelopeFrom: String, to recipients: [String], preferring loop: (any EventLoop)?
+    ) async throws -> String {
         try SMTPConnection.validateEnvelope(from: envelopeFrom, to: recipients)
-        return try await send(DataPayload(rawMessage, allocator: allocator), from: envelopeFrom, to: recipients)
+        return try await send(
+            DataPayload(rawMessage, allocator: allocator), from: envelopeFrom, to: recipients, preferring: loop)
+    }
+
+    /// The event loops connections may run on, one ``EventLoopTaskExecutor`` each for senders that want to run
+    /// beside their connections.
+    public var eventLoops: [any EventLoop] {
+        Array(eventLoopGroup.makeIterator())
     }
 
     /// Sends one message given as bytes, like `send(_:from:to:)` with a `String`; bytes already in wire form
@@ -165,10 +187,11 @@ public final class SMTPPool: Sendable {
     ///   - recipients: The validated envelope recipients.
     /// - Returns: The server's reply text to the end of DATA.
     /// - Throws: See `send(_:from:to:)`.
-    private func send(_ payload: DataPayload, from envelopeFrom: String, to recipients: [String]) async throws
-        -> String
-    {
-        var lease = try await lease()
+    private func send(
+        _ payload: DataPayload, from envelopeFrom: String, to recipients: [String],
+        preferring loop: (any EventLoop)? = nil
+    ) async throws -> String {
+        var lease = try await lease(preferring: loop)
         lease.messages += 1
         do {
             let reply = try await lease.connection.send(payload, from: envelopeFrom, to: recipients)
@@ -184,8 +207,8 @@ public final class SMTPPool: Sendable {
     /// - Returns: The connection with its message count.
     /// - Throws: `SMTPError` when a new connection cannot be opened or the pool is shut down;
     ///   `CancellationError`.
-    private func lease() async throws -> Lease {
-        switch try await acquire() {
+    private func lease(preferring loop: (any EventLoop)?) async throws -> Lease {
+        switch try await acquire(preferring: loop) {
         case .connection(let lease):
             return lease
         case .open(let stale):
@@ -194,7 +217,7 @@ public final class SMTPPool: Sendable {
             }
             do {
                 let connection = try await SMTPConnection.connect(
-                    configuration: configuration, eventLoopGroup: eventLoopGroup, logger: logger)
+                    configuration: configuration, eventLoopGroup: loop ?? eventLoopGroup, logger: logger)
                 logger.debug("SMTP pool opened a connection")
                 return Lease(connection: connection)
             } catch {
@@ -207,7 +230,7 @@ public final class SMTPPool: Sendable {
     /// Takes an idle usable connection, or a place to open one, or waits in line for either.
     /// - Returns: What the sender may use.
     /// - Throws: `SMTPError.connectionFailed` after `shutdown()`; `CancellationError`.
-    private func acquire() async throws -> Grant {
+    private func acquire(preferring loop: (any EventLoop)?) async throws -> Grant {
         let id = state.withLock { state in
             state.nextWaiterID += 1
             return state.nextWaiterID
@@ -218,13 +241,22 @@ public final class SMTPPool: Sendable {
                     if state.isShutDown {
                         return .failure(SMTPError.connectionFailed("The connection pool is shut down."))
                     }
-                    if let lease = state.idle.popLast() {
+                    // An idle connection on the caller's loop first; else a new one there while there is room;
+                    // else any idle one.
+                    let local = loop.flatMap { loop in
+                        state.idle.lastIndex { $0.connection.eventLoop === loop }
+                    }
+                    if let local {
+                        let lease = state.idle.remove(at: local)
                         // Checked here so that a connection the server closed while idle is not handed out.
                         return .success(lease.connection.isUsable ? .connection(lease) : .open(stale: lease.connection))
                     }
                     if state.openCount < size {
                         state.openCount += 1
                         return .success(.open(stale: nil))
+                    }
+                    if let lease = state.idle.popLast() {
+                        return .success(lease.connection.isUsable ? .connection(lease) : .open(stale: lease.connection))
                     }
                     // Checked under the lock: the cancellation handler, which also takes it, then either runs
                     // before (and this sees the flag) or finds the waiter.

@@ -319,4 +319,72 @@ import Testing
         #expect(value.hasPrefix("=?UTF-8?B?"))
         #expect(MIMEDecoding.headerText(value) == "Frühling")
     }
+
+    @Test func datesMatchAGregorianFormatterAcrossCenturies() {
+        // Given: a formatter with the RFC 5322 pattern, and dates from 1901 to 2199 with random times of day
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss '+0000'"
+        var generator = SystemRandomNumberGenerator()
+        var instants: [TimeInterval] = [0, -1, 86_399, 86_400, 951_782_400, 951_868_800, 4_107_542_399]
+        for _ in 0..<2000 {
+            instants.append(TimeInterval(Int64.random(in: -2_177_452_800...7_258_118_399, using: &generator)))
+        }
+
+        for instant in instants {
+            // When
+            let date = Date(timeIntervalSince1970: instant)
+
+            // Then
+            #expect(MailMessage.rfc5322Date(date) == formatter.string(from: date), "at \(instant)")
+        }
+    }
+
+    @Test func keepsAShortPrintableHeaderOnOneLineAndFoldsALongOne() throws {
+        // Given
+        var message = try Self.sampleMessage()
+        let long = String(repeating: "word ", count: 30) + "end"
+        message.extraHeaders = [("X-Short", "a=b; c d"), ("X-Long", long), ("X-Marker", "a=?b")]
+
+        // When
+        let rendered = try message.render()
+
+        // Then
+        #expect(rendered.contains("\r\nX-Short: a=b; c d\r\n"))
+        let entity = MIMEDecoding.entity(rendered)
+        #expect(entity.header("X-Long") == long)
+        #expect(rendered.components(separatedBy: "\r\n").allSatisfy { $0.utf8.count <= 78 || !$0.contains("word") })
+        #expect(entity.header("X-Marker")?.hasPrefix("=?UTF-8?B?") == true)
+    }
+
+    @Test func randomBodiesKeepShortLinesAndDecodeBack() throws {
+        // Given: lines of random lengths around the 76-character limit, mixing plain text, spaces, "=" and UTF-8
+        let alphabet: [String] = ["a", "b", "Z", "0", " ", "\t", "=", ".", "é", "€", "<", ">"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<300 {
+            var lines: [String] = []
+            for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                let length = [0, 1, 74, 75, 76, 77, 78, 150].randomElement(using: &generator)!
+                let plain = Bool.random(using: &generator)
+                lines.append(
+                    String(
+                        (0..<length).map { _ in
+                            plain ? "x" : alphabet.randomElement(using: &generator)!
+                        }.joined().prefix(length)))
+            }
+            let text = lines.joined(separator: "\n")
+
+            // When
+            let encoded = QuotedPrintable.encode(text)
+
+            // Then
+            #expect(
+                encoded.components(separatedBy: "\r\n").allSatisfy { line in
+                    line.utf8.count <= 76 && line.utf8.allSatisfy { $0 < 0x80 }
+                        && !(line.hasSuffix(" ") || line.hasSuffix("\t"))
+                })
+            #expect(MIMEDecoding.quotedPrintable(encoded) == text.replacingOccurrences(of: "\n", with: "\r\n"))
+        }
+    }
 }

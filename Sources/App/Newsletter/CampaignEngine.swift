@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Metrics
+import NIOCore
 import Policy
 import SMTP
 import SQLKit
@@ -181,21 +182,14 @@ final class CampaignEngine: Sendable {
             }
         }
         defer { flusher.cancel() }
-        while true {
-            try Task.checkCancellation()
-            guard try await campaigns.find(id: campaignID)?.status == .sending else {
-                try await flushJournal()
-                return
-            }
-            let claimed = try await claim(campaignID: campaignID)
-            if claimed.isEmpty {
-                try await flushJournal()
-                try await finishIfDone(campaignID: campaignID)
-                return
-            }
-            let recipients = try await load(claimed, list: list)
-            try await deliver(
-                recipients, campaign: campaign, composer: composer, transport: transport, recorder: recorder)
+        guard try await campaigns.find(id: campaignID)?.status == .sending else {
+            try await flushJournal()
+            return
+        }
+        let finished = try await deliver(
+            campaign: campaign, list: list, composer: composer, transport: transport, recorder: recorder)
+        if finished {
+            try await finishIfDone(campaignID: campaignID)
         }
     }
 
@@ -417,59 +411,95 @@ final class CampaignEngine: Sendable {
 
     // MARK: Sending
 
-    /// Sends a batch over `concurrency` connections; each result is committed before that worker sends again.
+    /// Sends the campaign's due deliveries over `concurrency` connections until none is left or the campaign is
+    /// paused or cancelled; each failure is committed before that worker sends again, each accepted message is in
+    /// the journal.
+    ///
+    /// One task claims and opens the next batch while the workers send the current one, so the connections never
+    /// wait for the database between batches.
+    /// - Returns: Whether the work ran out (rather than the campaign being stopped).
     private func deliver(
-        _ recipients: [Recipient], campaign: Campaign, composer: CampaignComposer, transport: CampaignTransport,
+        campaign: Campaign, list: MailingList, composer: CampaignComposer, transport: CampaignTransport,
         recorder: DeliveryRecorder
-    ) async throws {
-        let next = BatchCursor()
+    ) async throws -> Bool {
+        let feed = RecipientFeed(capacity: settings.batchSize * 2)
         let stop = StopCheck(campaigns: campaigns, campaignID: campaign.id)
-        let workers = max(1, min(settings.concurrency, recipients.count))
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<workers {
+        let ranOut: Bool
+        do {
+            ranOut = try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask { [self] in
-                    // The next message is rendered while the previous outcome is being committed; it is sent only
-                    // once that commit is done, so at most one accepted message per connection is unrecorded.
-                    var previous: Task<Void, any Error>?
-                    defer { previous?.cancel() }
-                    while true {
-                        let index = next.take()
-                        guard index < recipients.count, !Task.isCancelled, try await !stop.shouldStop() else {
-                            next.finish(recipients.count)
-                            break
-                        }
-                        let recipient = recipients[index]
-                        if let reason = recipient.dropReason {
-                            try await previous?.value
-                            previous = nil
-                            try await recorder.record(.dropped(recipient.deliveryID, reason: reason))
-                            continue
-                        }
-                        await rate.acquire()
-                        let message = prepare(recipient, campaign: campaign, composer: composer)
-                        try await previous?.value
-                        let result = await send(message, recipient: recipient, transport: transport)
-                        if case .sent(let id) = result {
-                            try journal.append(id)
-                        } else {
-                            previous = Task { try await recorder.record(result) }
-                        }
+                    defer { feed.finish() }
+                    while try await !stop.shouldStop() {
+                        let claimed = try await claim(campaignID: campaign.id)
+                        if claimed.isEmpty { return true }
+                        guard await feed.push(try await load(claimed, list: list)) else { return false }
                     }
-                    try await previous?.value
-                    previous = nil
+                    return false
                 }
+                // Each sender runs on an event loop of the connections and sends on that loop's connections.
+                let executors = transport.executors()
+                for index in 0..<max(1, settings.concurrency) {
+                    let executor = executors.isEmpty ? nil : executors[index % executors.count]
+                    group.addTask(executorPreference: executor) { [self] in
+                        try await work(
+                            feed: feed, stop: stop, campaign: campaign, composer: composer, transport: transport,
+                            recorder: recorder, loop: executor?.eventLoop)
+                        return false
+                    }
+                }
+                return try await group.reduce(false) { $0 || $1 }
             }
-            try await group.waitForAll()
+        } catch {
+            try? await returnClaims(campaignID: campaign.id)
+            throw error
         }
-        // Deliveries claimed but not sent (the campaign was paused or cancelled) go back to the queue — after the
-        // journal reached the database, so that no accepted one goes back.
+        try await returnClaims(campaignID: campaign.id)
+        return ranOut
+    }
+
+    /// One connection's sender: takes recipients from the feed until it is empty or the campaign stops.
+    private func work(
+        feed: RecipientFeed, stop: StopCheck, campaign: Campaign, composer: CampaignComposer,
+        transport: CampaignTransport, recorder: DeliveryRecorder, loop: (any EventLoop)?
+    ) async throws {
+        // The next message is rendered while the previous outcome is being committed; it is sent only once that
+        // commit is done, so at most one accepted message per connection is unrecorded.
+        var previous: Task<Void, any Error>?
+        defer { previous?.cancel() }
+        while let recipient = await feed.next() {
+            guard !Task.isCancelled, try await !stop.shouldStop() else {
+                feed.finish()
+                break
+            }
+            if let reason = recipient.dropReason {
+                try await previous?.value
+                previous = nil
+                try await recorder.record(.dropped(recipient.deliveryID, reason: reason))
+                continue
+            }
+            if rate.isLimited { await rate.acquire() }
+            let message = prepare(recipient, campaign: campaign, composer: composer)
+            try await previous?.value
+            let result = await send(message, recipient: recipient, transport: transport, loop: loop)
+            if case .sent(let id) = result {
+                try journal.append(id)
+            } else {
+                previous = Task { try await recorder.record(result) }
+            }
+        }
+        try await previous?.value
+        previous = nil
+    }
+
+    /// Deliveries this instance claimed for the campaign but did not send (it was paused or cancelled, or sending
+    /// failed) go back to the queue — after the journal reached the database, so that no accepted one goes back.
+    private func returnClaims(campaignID: String) async throws {
         try await flushJournal()
         let now = clock.milliseconds
         try await database.sql.raw(
             """
             UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = \(bind: now)
-            WHERE status = 'sending' AND claimed_by = \(bind: node)
-            AND id IN (\(SQLList(recipients.map { SQLBind($0.deliveryID) })))
+            WHERE campaign_id = \(bind: campaignID) AND status = 'sending' AND claimed_by = \(bind: node)
             """
         ).run()
     }
@@ -493,9 +523,10 @@ final class CampaignEngine: Sendable {
     }
 
     /// Hands a rendered message to the transport and classifies the answer.
-    private func send(_ message: Result<String, DeliveryFailure>, recipient: Recipient, transport: CampaignTransport)
-        async -> DeliveryResult
-    {
+    private func send(
+        _ message: Result<String, DeliveryFailure>, recipient: Recipient, transport: CampaignTransport,
+        loop: (any EventLoop)?
+    ) async -> DeliveryResult {
         let raw: String
         switch message {
         case .success(let text): raw = text
@@ -506,7 +537,7 @@ final class CampaignEngine: Sendable {
             return .dropped(recipient.deliveryID, reason: "no address")
         }
         do {
-            try await transport.send(raw, from: from, to: email, name: String(recipient.deliveryID))
+            try await transport.send(raw, from: from, to: email, name: String(recipient.deliveryID), preferring: loop)
             Counter(label: "steward_campaign_messages_total", dimensions: [("outcome", "sent")]).increment()
             return .sent(recipient.deliveryID)
         } catch let error as SMTPError {
@@ -585,21 +616,98 @@ enum DeliveryFailure: Error {
     case unrenderable(String)
 }
 
-/// Hands out a batch's indexes to the sending workers, one at a time.
-private final class BatchCursor: Sendable {
-    private let position = Mutex(0)
+/// The recipients waiting to be sent, filled a batch at a time by one task and taken one at a time by the
+/// sending workers.
+private final class RecipientFeed: Sendable {
+    private struct State {
+        var items = CircularBuffer<CampaignEngine.Recipient>()
+        var takers: [CheckedContinuation<CampaignEngine.Recipient?, Never>] = []
+        var filler: CheckedContinuation<Bool, Never>?
+        var isFinished = false
+    }
 
-    /// The next index.
-    func take() -> Int {
-        position.withLock { value in
-            defer { value += 1 }
-            return value
+    /// How many recipients may wait before ``push(_:)`` waits for room.
+    private let capacity: Int
+    private let state = Mutex(State())
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Adds a batch, then waits while the feed holds `capacity` or more.
+    /// - Returns: `false` once the feed is finished (nothing more will be taken).
+    func push(_ batch: [CampaignEngine.Recipient]) async -> Bool {
+        var batch = batch[...]
+        let (open, woken) = state.withLock {
+            state -> (Bool, [(CheckedContinuation<CampaignEngine.Recipient?, Never>, CampaignEngine.Recipient)]) in
+            guard !state.isFinished else { return (false, []) }
+            var woken: [(CheckedContinuation<CampaignEngine.Recipient?, Never>, CampaignEngine.Recipient)] = []
+            while !state.takers.isEmpty, let first = batch.popFirst() {
+                woken.append((state.takers.removeFirst(), first))
+            }
+            state.items.append(contentsOf: batch)
+            return (true, woken)
+        }
+        for (taker, recipient) in woken { taker.resume(returning: recipient) }
+        guard open else { return false }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let answer = state.withLock { state -> Bool? in
+                    if state.isFinished { return false }
+                    if state.items.count < capacity { return true }
+                    state.filler = continuation
+                    return nil
+                }
+                if let answer { continuation.resume(returning: answer) }
+            }
+        } onCancel: {
+            finish()
         }
     }
 
-    /// Hands out nothing more.
-    func finish(_ count: Int) {
-        position.withLock { $0 = count }
+    /// The next recipient, waiting for the next batch when none is ready; `nil` once the feed is finished and
+    /// empty.
+    func next() async -> CampaignEngine.Recipient? {
+        let (ready, filler) = state.withLock {
+            state -> (CampaignEngine.Recipient?, CheckedContinuation<Bool, Never>?) in
+            guard let item = state.items.popFirst() else { return (nil, nil) }
+            var filler: CheckedContinuation<Bool, Never>?
+            if state.items.count < capacity {
+                filler = state.filler
+                state.filler = nil
+            }
+            return (item, filler)
+        }
+        filler?.resume(returning: true)
+        if let ready { return ready }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<CampaignEngine.Recipient?, Never>) in
+                let answer = state.withLock { state -> CampaignEngine.Recipient?? in
+                    if let item = state.items.popFirst() { return .some(item) }
+                    if state.isFinished { return .some(nil) }
+                    state.takers.append(continuation)
+                    return nil
+                }
+                if let answer { continuation.resume(returning: answer) }
+            }
+        } onCancel: {
+            finish()
+        }
+    }
+
+    /// Ends the feed: waiting workers get `nil` (the recipients still in it can be taken) and a waiting
+    /// ``push(_:)`` returns `false`.
+    func finish() {
+        let (takers, filler) = state.withLock { state in
+            state.isFinished = true
+            defer {
+                state.takers.removeAll()
+                state.filler = nil
+            }
+            return (state.takers, state.filler)
+        }
+        for taker in takers { taker.resume(returning: nil) }
+        filler?.resume(returning: false)
     }
 }
 

@@ -10,11 +10,14 @@ enum CampaignTransport: Sendable {
     case files(directory: String)
 
     /// Hands one message over.
+    /// - Parameter loop: The event loop the caller runs on, whose connections it should use (SMTP).
     /// - Throws: `SMTPError` as the relay answered; file errors.
-    func send(_ raw: String, from: String, to recipient: String, name: String) async throws {
+    func send(_ raw: String, from: String, to recipient: String, name: String, preferring loop: (any EventLoop)? = nil)
+        async throws
+    {
         switch self {
         case .smtp(let pool):
-            _ = try await pool.send(raw, from: from, to: [recipient])
+            _ = try await pool.send(raw, from: from, to: [recipient], preferring: loop)
         case .files(let directory):
             let path = directory + "/" + name + ".eml"
             try Data(raw.utf8).write(to: URL(fileURLWithPath: path + ".tmp"))
@@ -32,6 +35,12 @@ enum CampaignTransport: Sendable {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             return .files(directory: folder)
         }
+    }
+
+    /// One executor per event loop of the SMTP connections, for senders that run beside them; none for files.
+    func executors() -> [EventLoopTaskExecutor] {
+        guard case .smtp(let pool) = self else { return [] }
+        return pool.eventLoops.map { EventLoopTaskExecutor(eventLoop: $0) }
     }
 
     /// Closes pooled connections.

@@ -167,9 +167,13 @@ actor SendRate {
     private var inSecond = 0
     private var hourTimes: [ContinuousClock.Instant] = []
 
+    /// Whether any limit is set (when not, senders need not ask).
+    nonisolated let isLimited: Bool
+
     init(perSecond: Int, perHour: Int) {
         self.perSecond = perSecond
         self.perHour = perHour
+        self.isLimited = perSecond > 0 || perHour > 0
     }
 
     /// Waits until one more message may go.
