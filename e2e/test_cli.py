@@ -118,3 +118,51 @@ def test_a_broken_policy_is_reported_in_full_and_serve_refuses_it(steward_binary
     served = run(steward_binary, "serve", "--port", "0", data_dir=tmp_path / "data", env={"STEWARD_POLICY_FILE": str(policy)})
     assert served.returncode != 0
     assert "'nonsense'" in served.stderr and "deadlineDays" in served.stderr, served.stderr
+
+
+def test_a_message_to_the_mailto_address_unsubscribes(steward_binary: Path, tmp_path: Path) -> None:
+    env = {"STEWARD_BASE_URL": "https://news.example.com", "STEWARD_MAIL_FROM": "news@example.com"}
+    assert run(steward_binary, "migrate", data_dir=tmp_path, env=env).returncode == 0
+    csv = tmp_path / "one.csv"
+    csv.write_text("email,name,consent_source,consented_at\nada@example.net,Ada,sign-up sheet,2024-05-01\n")
+    imported = run(steward_binary, "subscribers", "import", "--list", "newsletter", str(csv), data_dir=tmp_path, env=env)
+    assert imported.returncode == 0, imported.stderr
+    body = tmp_path / "news.md"
+    body.write_text("Hello {{name}}.\n")
+    created = run(
+        steward_binary, "campaign", "create", "--list", "newsletter", "--subject", "News", "--body-file", str(body),
+        data_dir=tmp_path, env=env,
+    )
+    assert created.returncode == 0, created.stderr
+    sent = run(steward_binary, "campaign", "send", created.stdout.strip(), data_dir=tmp_path, env=env)
+    assert sent.returncode == 0, sent.stderr
+    message = next((tmp_path / "outbox" / "campaigns").rglob("*.eml")).read_bytes().decode()
+    unfolded = message.replace("\r\n ", " ").replace("\r\n\t", " ")
+    header = next(line for line in unfolded.split("\r\n") if line.startswith("List-Unsubscribe: "))
+    mailto = header.split("<mailto:")[1].split(">")[0]
+    address, subject = mailto.split("?subject=")
+    subject = subject.replace("%20", " ")
+
+    def pipe(text: str) -> subprocess.CompletedProcess[str]:
+        environment = {key: value for key, value in os.environ.items() if not key.startswith("STEWARD_")}
+        environment.update(env)
+        return subprocess.run(
+            [str(steward_binary), "subscribers", "unsubscribe-mail", "--data-dir", str(tmp_path)],
+            input=text, capture_output=True, text=True, timeout=60, env=environment,
+        )
+
+    def subscriptions() -> int:
+        with sqlite3.connect(tmp_path / "steward.sqlite") as db:
+            return db.execute("SELECT COUNT(*) FROM subscriptions").fetchone()[0]
+
+    # A message without a valid token is ignored, without an error the mail server would bounce
+    ignored = pipe(f"From: someone@example.org\r\nTo: {address}\r\nSubject: unsubscribe me\r\n\r\nplease\r\n")
+    assert ignored.returncode == 0, ignored.stderr
+    assert "Ignored" in ignored.stdout
+    assert subscriptions() == 1
+
+    # The message a mail program sends for the mailto link unsubscribes
+    done = pipe(f"From: ada@example.net\r\nTo: {address}\r\nSubject: {subject}\r\n\r\n")
+    assert done.returncode == 0, done.stderr
+    assert "Unsubscribed from Newsletter" in done.stdout
+    assert subscriptions() == 0

@@ -5,7 +5,8 @@ import Foundation
 /// `steward subscribers`: list members of mailing lists.
 struct SubscribersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "subscribers", abstract: "Import subscribers into a mailing list.", subcommands: [Import.self])
+        commandName: "subscribers", abstract: "Import subscribers into a mailing list; handle unsubscribe mail.",
+        subcommands: [Import.self, UnsubscribeMailCommand.self])
 
     /// `steward subscribers import --list ID FILE`.
     struct Import: AsyncParsableCommand {
@@ -58,6 +59,41 @@ struct SubscribersCommand: AsyncParsableCommand {
             } else {
                 print("Nothing was imported: \(summary.problems.count) rows refused. Fix them, or use --skip-refused.")
                 throw ExitCode(1)
+            }
+        }
+    }
+
+    /// `steward subscribers unsubscribe-mail`: one message to the List-Unsubscribe mailbox, on standard input.
+    struct UnsubscribeMailCommand: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "unsubscribe-mail",
+            abstract: "Unsubscribe the recipient named by a message sent to the List-Unsubscribe mailbox.",
+            discussion: """
+                Reads one e-mail message on standard input, for a mail server to pipe to (a Postfix alias such as \
+                unsubscribe: "|steward subscribers unsubscribe-mail"). The signed token in the subject or body \
+                decides who leaves which list. Exits 0 when the message was handled, also when it held no valid \
+                token (so nothing bounces back to a stranger); exits 75 (try again later) when the database \
+                cannot be reached, so the mail server keeps the message and retries.
+                """)
+
+        @OptionGroup var common: CommonOptions
+
+        func run() async throws {
+            let message = Array(FileHandle.standardInput.readDataToEndOfFile())
+            let configuration = try await common.configuration()
+            let outcome: MailUnsubscribeOutcome
+            do {
+                outcome = try await withServices(configuration, logger: makeLogger()) { services in
+                    try await services.unsubscribe(mail: message)
+                }
+            } catch {
+                FileHandle.standardError.write(Data("Cannot handle the message now: \(error)\n".utf8))
+                throw ExitCode(75)
+            }
+            switch outcome {
+            case .unsubscribed(let listName): print("Unsubscribed from \(listName).")
+            case .noToken: print("Ignored: the message holds no unsubscribe token.")
+            case .invalidToken: print("Ignored: the unsubscribe token is forged, altered or expired.")
             }
         }
     }

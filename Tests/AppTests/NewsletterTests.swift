@@ -271,6 +271,71 @@ import Testing
         }
     }
 
+    @Test func aMessageToTheMailtoAddressUnsubscribesByItsToken() async throws {
+        try await TestApp.with { app in
+            try await app.test { client in
+                // Given a subscriber who received a campaign with a mailto alternative
+                _ = try await Self.subscribeAndConfirm(app, client, email: "ada@example.test")
+                let campaign = try await Self.startCampaign(app)
+                try await app.services.sendCampaigns()
+                let mail = try #require(Self.campaignMail(app, campaignID: campaign.id).first)
+                let header = try #require(
+                    Self.unfolded(mail).components(separatedBy: "\r\n").first { $0.hasPrefix("List-Unsubscribe: ") })
+                let mailto = try #require(header.components(separatedBy: "<mailto:").last?.split(separator: ">").first)
+                let subject = try #require(mailto.split(separator: "?subject=").last)
+                    .replacingOccurrences(of: "%20", with: " ")
+                let token = try #require(subject.split(separator: " ").last.map(String.init))
+
+                // A message without a token, and one with a forged token, change nothing
+                let none = try await app.services.unsubscribe(mail: Array("Subject: stop\r\n\r\nplease".utf8))
+                #expect(none == .noToken)
+                let forged = token.dropLast(2) + (token.hasSuffix("AA") ? "BB" : "AA")
+                let refused = try await app.services.unsubscribe(
+                    mail: Array("Subject: unsubscribe \(forged)\r\n\r\n".utf8))
+                #expect(refused == .invalidToken)
+                #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM subscriptions") == 1)
+
+                // When the mail program sends the mailto message, folded and behind "Re:"
+                let message = """
+                    From: Ada <ada@example.test>\r
+                    To: \(mailto.split(separator: "?").first ?? "")\r
+                    Subject: Re:\r
+                     unsubscribe \(token)\r
+                    \r
+                    (sent by my mail program)\r
+
+                    """
+                let outcome = try await app.services.unsubscribe(mail: Array(message.utf8))
+
+                // Then the subscription goes as with the one-click link, and the audit says how
+                #expect(outcome == .unsubscribed(listName: "Newsletter"))
+                #expect(try await Self.count(app, "SELECT COUNT(*) AS n FROM subscriptions") == 0)
+                #expect(
+                    try await Self.count(
+                        app,
+                        "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'subscription.unsubscribe' "
+                            + "AND details LIKE '%mailto%'") == 1)
+                // And a second copy of the message is harmless
+                #expect(
+                    try await app.services.unsubscribe(mail: Array(message.utf8))
+                        == .unsubscribed(listName: "Newsletter"))
+            }
+        }
+    }
+
+    @Test(
+        arguments: [
+            ("Subject: unsubscribe abc.def\r\n\r\n", "abc.def"),
+            ("subject: UNSUBSCRIBE <a-b_c.d-e_f>\n\nbody", "a-b_c.d-e_f"),
+            ("Subject: Fwd: hello\r\n\r\nunsubscribe x1.y2\r\n", "x1.y2"),
+            ("Subject: unsubscribe not-a-token\r\n\r\n", nil),
+            ("Subject: unsubscribe a.b.c\r\n\r\n", nil),
+            ("Subject: hello\r\n\r\nno token here", nil),
+        ] as [(String, String?)])
+    func theMailtoTokenIsFoundInTheSubjectOrBody(message: String, token: String?) {
+        #expect(UnsubscribeMail.token(in: Array(message.utf8)) == token)
+    }
+
     @Test func unsubscribingDuringACampaignDropsThatPersonsPendingDelivery() async throws {
         try await TestApp.with { app in
             try await app.test { client in

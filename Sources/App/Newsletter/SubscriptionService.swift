@@ -192,15 +192,28 @@ struct SubscriptionService: Sendable {
     /// Unsubscribes from one list: the subscription goes at once, the consent is withdrawn when no other list of
     /// the purpose remains, the address's fingerprint is suppressed for the list, and a subscriber on no list any
     /// more is erased. Idempotent: a second call does nothing.
-    func unsubscribe(_ token: UnsubscribeToken, request: RequestInfo, actor: AuditLog.Actor = .anonymous)
-        async throws
-    {
+    func unsubscribe(
+        _ token: UnsubscribeToken, request: RequestInfo, actor: AuditLog.Actor = .anonymous,
+        method: String = "one-click link"
+    ) async throws {
         let now = clock.milliseconds
         try await database.transaction { db in
             try await unsubscribe(
-                subscriberID: token.subscriberID, listID: token.listID, method: "one-click link", now: now,
+                subscriberID: token.subscriberID, listID: token.listID, method: method, now: now,
                 request: request, actor: actor, on: db)
         }
+    }
+
+    /// Unsubscribes the sender of a message to the List-Unsubscribe mailto address, by the signed token in its
+    /// subject (or body). The token, not the sender's address, decides who leaves which list: a forged, altered or
+    /// expired token changes nothing.
+    func unsubscribe(mail message: [UInt8], requestID: String) async throws -> MailUnsubscribeOutcome {
+        guard let text = UnsubscribeMail.token(in: message) else { return .noToken }
+        guard let token = readUnsubscribeToken(text) else { return .invalidToken }
+        let list = try await repository.list(id: token.listID)
+        try await unsubscribe(
+            token, request: RequestInfo(ip: "", userAgent: "", requestID: requestID), method: "mailto")
+        return .unsubscribed(listName: list?.name ?? token.listID)
     }
 
     /// Unsubscribes inside a transaction (also used by members' settings and the campaign engine's hard bounces).
