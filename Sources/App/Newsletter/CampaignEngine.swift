@@ -339,9 +339,10 @@ final class CampaignEngine: Sendable {
         let snapshot = state.current
         let master = keyring.master
         var byID: [Int64: Recipient] = [:]
+        let claimedByID = Dictionary(claimed.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         for row in rows {
             let deliveryID = try row.decode(column: "delivery_id", as: Int64.self)
-            let item = claimed.first { $0.id == deliveryID }
+            let item = claimedByID[deliveryID]
             func dropped(_ reason: String, _ subscriberID: String? = nil) -> Recipient {
                 Recipient(
                     deliveryID: deliveryID, attempts: item?.attempts ?? 0, firstAt: item?.firstAt ?? 0,
@@ -522,6 +523,15 @@ final class CampaignEngine: Sendable {
         }
     }
 
+    /// `steward_campaign_messages_total` by outcome, made once (after the metrics system is bootstrapped).
+    private static let counters: (sent: Counter, bounced: Counter, deferred: Counter) = {
+        _ = MetricsRegistry.shared
+        func counter(_ outcome: String) -> Counter {
+            Counter(label: "steward_campaign_messages_total", dimensions: [("outcome", outcome)])
+        }
+        return (counter("sent"), counter("bounced"), counter("deferred"))
+    }()
+
     /// Hands a rendered message to the transport and classifies the answer.
     private func send(
         _ message: Result<String, DeliveryFailure>, recipient: Recipient, transport: CampaignTransport,
@@ -538,16 +548,16 @@ final class CampaignEngine: Sendable {
         }
         do {
             try await transport.send(raw, from: from, to: email, name: String(recipient.deliveryID), preferring: loop)
-            Counter(label: "steward_campaign_messages_total", dimensions: [("outcome", "sent")]).increment()
+            Self.counters.sent.increment()
             return .sent(recipient.deliveryID)
         } catch let error as SMTPError {
             let reason = DeliveryRecorder.redact(error.description)
             switch error {
             case .permanent:
-                Counter(label: "steward_campaign_messages_total", dimensions: [("outcome", "bounced")]).increment()
+                Self.counters.bounced.increment()
                 return .bounced(recipient.deliveryID, subscriberID: subscriberID, reason: reason)
             default:
-                Counter(label: "steward_campaign_messages_total", dimensions: [("outcome", "deferred")]).increment()
+                Self.counters.deferred.increment()
                 return .deferred(
                     recipient.deliveryID, attempts: recipient.attempts + 1, firstAt: recipient.firstAt, reason: reason)
             }
