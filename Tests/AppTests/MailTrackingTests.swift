@@ -217,6 +217,64 @@ import Testing
         }
     }
 
+    // MARK: Staff console
+
+    @Test func staffSwitchTrackingOnTheFormAndSeeWhoOpenedAndClicked() async throws {
+        try await Self.withTracking { app in
+            try await app.test { client in
+                // Given an owner in the console and a member who consented to tracking
+                let link = try #require(try await app.services.ownerSetupLinkIfNeeded())
+                let staff = try await AdminAccessTests.signUpStaff(app, client, link: link, email: "owner@example.test")
+                try await Self.member(app, client, email: "tracked@example.test", tracking: true)
+
+                // When they open a new campaign form, both switches are there and off
+                let form = try await staff.get("/admin/campaigns/new")
+                #expect(form.body.contains(#"name="track_opens" value="on">"#))
+                #expect(form.body.contains(#"name="track_clicks" value="on">"#))
+
+                // When they save a campaign with both ticked and send it
+                let saved = try await staff.post(
+                    "/admin/campaigns",
+                    [
+                        "listID": "newsletter", "subject": "News", "body": Self.body, "tags": "",
+                        "track_opens": "on", "track_clicks": "on",
+                    ])
+                let path = try #require(saved.location)
+                let id = String(path.dropFirst("/admin/campaigns/".count))
+                let stored = try #require(try await app.services.campaigns.repository.find(id: id))
+                #expect(stored.trackOpens && stored.trackClicks)
+                try await staff.get(path)
+                #expect(try await staff.post(path + "/send", [:]).status == .seeOther)
+                try await app.services.sendCampaigns()
+
+                // And the member opens it and follows the link
+                let html = try Self.parts(app, campaignID: id, email: "tracked@example.test").html
+                _ = try await client.execute(uri: try Self.trackingPath(html, "/t/o/"), method: .get)
+                _ = try await client.execute(uri: try Self.trackingPath(html, "/t/c/"), method: .get)
+
+                // Then the campaign page counts one recipient who opened and one who clicked
+                let page = try await staff.get(path)
+                #expect(page.body.contains(#"<strong id="count-opened">1</strong> opened"#))
+                #expect(page.body.contains(#"<strong id="count-clicked">1</strong> clicked"#))
+
+                // And the edit form shows the switches as saved
+                let edit = try await staff.get(path + "?edit")
+                #expect(edit.body.contains(#"name="track_opens" value="on" checked>"#))
+            }
+        }
+        try await TestApp.with { app in
+            try await app.test { client in
+                // Given the shipped policy, which declares no tracking, the form offers no switch
+                let link = try #require(try await app.services.ownerSetupLinkIfNeeded())
+                let staff = try await AdminAccessTests.signUpStaff(app, client, link: link, email: "owner@example.test")
+                let form = try await staff.get("/admin/campaigns/new")
+                #expect(form.status == .ok)
+                #expect(!form.body.contains("track_opens"))
+                #expect(form.body.contains("Open and click tracking is off"))
+            }
+        }
+    }
+
     // MARK: Routes
 
     @Test func eventsAreRecordedOnlyWithAValidSignatureAndCurrentConsent() async throws {
