@@ -131,6 +131,27 @@ import Testing
             .replacingOccurrences(of: "&amp;", with: "&")
     }
 
+    /// Checks that a downloaded export's data.json is valid against the schema and lists one open and one click.
+    static func expectValidExport(_ zip: [UInt8], schema: [UInt8]) async throws {
+        try #require(
+            FileManager.default.isExecutableFile(atPath: DataExportTests.python),
+            "run scripts/install-test-deps.sh: the test validates the export with the venv's jsonschema")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try Data(zip).write(to: folder.appendingPathComponent("my-data.zip"))
+        try Data(schema).write(to: folder.appendingPathComponent("schema.json"))
+        let result = try DataExportTests.python(
+            "import sys, json, zipfile, jsonschema; d = sys.argv[1]; "
+                + "data = json.loads(zipfile.ZipFile(d + '/my-data.zip').read('data.json')); "
+                + "s = json.load(open(d + '/schema.json')); "
+                + "jsonschema.Draft202012Validator(s, format_checker=jsonschema.FormatChecker()).validate(data); "
+                + "print(' '.join(sorted(e['kind'] for e in data['mail_tracking'])))",
+            [folder.path])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output == "click open\n")
+    }
+
     static func count(_ app: TestApp, _ sql: String) async throws -> Int {
         try await NewsletterTests.count(app, sql)
     }
@@ -339,13 +360,20 @@ import Testing
         try await Self.withTracking { app in
             try await app.test { client in
                 // Given a consenting member whose open and click were recorded
-                try await Self.member(app, client, email: "tracked@example.test", tracking: true)
+                let browser = try await Self.member(app, client, email: "tracked@example.test", tracking: true)
                 let campaign = try await Self.send(app, opens: true, clicks: true)
                 let html = try Self.parts(app, campaignID: campaign.id, email: "tracked@example.test").html
                 _ = try await client.execute(uri: try Self.trackingPath(html, "/t/o/"), method: .get)
                 _ = try await client.execute(uri: try Self.trackingPath(html, "/t/c/"), method: .get)
 
-                // When they export their data
+                // When they download their data, data.json lists both and is valid against the published schema
+                try await browser.get("/account/privacy")
+                let download = try await browser.post("/account/privacy/export", [:])
+                #expect(download.status == .ok)
+                try await Self.expectValidExport(
+                    download.bytes, schema: try await browser.get("/privacy/export-schema.json").bytes)
+
+                // And the export service says the same
                 let member = try #require(try await app.services.members.find(email: "tracked@example.test"))
                 let export = try #require(try await app.services.dataExports.export(memberID: member.id))
 
