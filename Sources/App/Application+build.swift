@@ -131,7 +131,9 @@ public struct AppServices: Sendable {
             let engine = try CampaignEngine(
                 database: database, campaigns: SQLCampaignRepository(database: database), subscriptions: subscriptions,
                 keyring: keyring, state: policyState, renderer: renderer, links: links, audit: audit, clock: clock,
-                transport: campaignTransport, settings: mailing, from: configuration.mailFrom,
+                transport: campaignTransport, settings: mailing,
+                tracking: MailTrackingSigner(secret: master.derivedSecret(purpose: "mail-tracking")),
+                from: configuration.mailFrom,
                 domain: configuration.baseURL.host ?? "localhost",
                 node: node + "@" + ProcessInfo.processInfo.hostName + ":" + configuration.dataDirectory,
                 spoolDirectory: configuration.dataDirectory + "/spool", logger: campaignLogger)
@@ -150,7 +152,8 @@ public struct AppServices: Sendable {
             let analytics = SQLAnalyticsRepository(database: database)
             let dataExports = DataExportService(
                 members: members, consents: SQLConsentRepository(database: database),
-                repository: SQLDataExportRepository(database: database, keyring: keyring), state: policyState,
+                repository: SQLDataExportRepository(database: database, keyring: keyring),
+                tracking: SQLMailTrackingRepository(database: database), state: policyState,
                 renderer: renderer, audit: audit, clock: clock)
             let privacyRights = PrivacyRightsService(
                 database: database, consent: consent, subscriptions: subscriptions,
@@ -171,7 +174,7 @@ public struct AppServices: Sendable {
                 campaigns: CampaignService(
                     database: database, repository: SQLCampaignRepository(database: database),
                     subscriptions: subscriptions, engine: engine, renderer: renderer, outbox: outbox, audit: audit,
-                    clock: clock, settings: mailing),
+                    clock: clock, settings: mailing, tracking: SQLMailTrackingRepository(database: database)),
                 campaignEngine: engine,
                 importer: SubscriberImporter(
                     database: database, keyring: keyring, consent: consent, audit: audit, clock: clock),
@@ -433,6 +436,10 @@ public func buildRouter(services: AppServices) -> Router<AppRequestContext> {
     NewsletterAdminController(
         admin: admin, subscriptions: services.subscriptions, importer: services.importer,
         campaigns: services.campaigns, cookies: services.cookies, links: services.links
+    ).addRoutes(to: router)
+    MailTrackingController(
+        repository: services.campaigns.tracking, signer: services.campaignEngine.tracking, consent: services.consent,
+        state: services.policyState, clock: services.clock
     ).addRoutes(to: router)
     return router
 }

@@ -349,4 +349,37 @@ extension PolicyDiff {
         }
         return added + removed
     }
+
+    /// Open and click tracking of campaign e-mails declared, dropped or bound to another consent, as at most one
+    /// change.
+    static func mailTrackingChanges(_ old: PrivacyPolicy, _ new: PrivacyPolicy) -> [Change] {
+        func consent(_ tracking: MailTrackingDeclaration) -> String {
+            new.purpose(tracking.purpose)?.name ?? tracking.purpose
+        }
+        switch (old.mailTracking, new.mailTracking) {
+        case (nil, let after?):
+            return [
+                Change(
+                    kind: .added, section: .mailTracking, id: "mailTracking",
+                    summary: "We may now record when you open our campaign e-mails and which links in them you "
+                        + "follow, only if you agree to \"\(consent(after))\".")
+            ]
+        case (_?, nil):
+            return [
+                Change(
+                    kind: .removed, section: .mailTracking, id: "mailTracking",
+                    summary: "We no longer record when you open our campaign e-mails or which links in them you follow."
+                )
+            ]
+        case (let before?, let after?) where before != after:
+            return [
+                Change(
+                    kind: .changed, section: .mailTracking, id: "mailTracking",
+                    summary: "Recording when you open our campaign e-mails and which links you follow now rests on "
+                        + "\"\(consent(after))\".")
+            ]
+        default:
+            return []
+        }
+    }
 }

@@ -33,6 +33,8 @@ public struct PolicyDiff: Sendable, Equatable, Codable {
             case analytics
             /// A security measure (id: the measure's text).
             case security
+            /// Open and click tracking of campaign e-mails (id: `mailTracking`).
+            case mailTracking
         }
 
         /// Added, removed or changed.
@@ -58,7 +60,7 @@ public struct PolicyDiff: Sendable, Equatable, Codable {
     /// The new version.
     public let to: Int
     /// Every change, by section (purposes, categories, retention, recipients, cookies, controller, requests,
-    /// analytics, security); within a section in the new file's order, removals last.
+    /// analytics, security, mail tracking); within a section in the new file's order, removals last.
     public let changes: [Change]
     /// Consent purposes, then consent-requiring recipients, whose meaning changed: consents given for them are
     /// suspended until given again.
@@ -87,6 +89,7 @@ public struct PolicyDiff: Sendable, Equatable, Codable {
             Self.purposeChanges(old, new) + Self.categoryChanges(old, new) + Self.retentionChanges(old, new)
             + Self.recipientChanges(old, new) + Self.cookieChanges(old, new) + Self.controllerChanges(old, new)
             + Self.requestChanges(old, new) + Self.analyticsChanges(old, new) + Self.securityChanges(old, new)
+            + Self.mailTrackingChanges(old, new)
         let changedConsent = Self.changedConsentItems(old, new)
         changedConsentPurposes = changedConsent
         requiresNewCookieChoice = Self.cookieChoiceChanged(old, new, changedConsent: changedConsent)

@@ -5,7 +5,7 @@ extension PolicyParser {
     /// The top-level keys, in the order the default file uses.
     static let topLevelKeys = [
         "version", "date", "controller", "categories", "purposes", "retention", "recipients", "cookies", "analytics",
-        "requests", "security",
+        "requests", "security", "mailTracking",
     ]
 
     /// Reads the whole policy; the result is meaningful only when no issues were reported.
@@ -49,15 +49,25 @@ extension PolicyParser {
             requests = self.requests(entries)
         }
         let security = texts("security", in: top, nonEmpty: true)
+        var mailTracking: Parsed<MailTrackingDeclaration>?
+        if let node = top.values["mailTracking"], !Self.isNull(node),
+            let entries = entries(node, place: .section("mailTracking"), allowed: Self.mailTrackingKeys)
+        {
+            mailTracking = self.mailTracking(entries)
+        }
         checkReferences(
             categories: categories, purposes: purposes, retention: retention, recipients: recipients, cookies: cookies)
+        if let mailTracking {
+            checkMailTracking(mailTracking, categories: categories, purposes: purposes, retention: retention)
+        }
         guard let version, let date, let controller, let categories, let purposes, let retention, let recipients,
             let cookies, let analytics, let requests, let security
         else { return nil }
         return PrivacyPolicy(
             version: version, date: date, controller: controller, categories: categories.map(\.value),
             purposes: purposes.map(\.value), retention: retention.map(\.value), recipients: recipients.map(\.value),
-            cookies: cookies.map(\.value), analytics: analytics, requests: requests, security: security)
+            cookies: cookies.map(\.value), analytics: analytics, requests: requests, security: security,
+            mailTracking: mailTracking?.value)
     }
 
     /// Whether text is `YYYY-MM-DD` naming a day that exists.
@@ -328,5 +338,66 @@ extension PolicyParser {
         let contact = email("contactEmail", in: entries)
         guard let deadline, let contact else { return nil }
         return RequestsDeclaration(deadlineDays: deadline, contactEmail: contact)
+    }
+
+    /// The keys of the optional mailTracking section.
+    static let mailTrackingKeys = ["purpose", "category"]
+
+    /// Reads the open and click tracking declaration (checked against the rest by ``checkMailTracking``).
+    private mutating func mailTracking(_ entries: Entries) -> Parsed<MailTrackingDeclaration> {
+        Parsed(
+            value: MailTrackingDeclaration(
+                purpose: identifier("purpose", in: entries) ?? "", category: identifier("category", in: entries) ?? ""),
+            entries: entries)
+    }
+
+    /// Checks that tracking names a declared consent purpose and one of its personal categories, whose retention
+    /// rule gives a number of days. Sections that could not be read are not used to judge it.
+    private mutating func checkMailTracking(
+        _ tracking: Parsed<MailTrackingDeclaration>, categories: [Parsed<DataCategory>]?,
+        purposes: [Parsed<Purpose>]?, retention: [Parsed<RetentionRule>]?
+    ) {
+        let value = tracking.value
+        let entries = tracking.entries
+        if let purposes, !value.purpose.isEmpty {
+            if let purpose = purposes.first(where: { $0.value.id == value.purpose })?.value {
+                if !purpose.requiresConsent {
+                    report(
+                        "\(entries.place.field("purpose")) names '\(value.purpose)', which does not require consent; "
+                            + "tracking needs a purpose with 'requiresConsent: true' of its own",
+                        at: entries.mark(of: "purpose"))
+                }
+                let declared = categories?.contains { $0.value.id == value.category } ?? false
+                if declared && !purpose.categories.contains(value.category) {
+                    report(
+                        "\(entries.place.field("category")) is '\(value.category)', which is not among the categories "
+                            + "of purpose '\(value.purpose)'; add it to that purpose's 'categories'",
+                        at: entries.mark(of: "category"))
+                }
+            } else {
+                report(
+                    "\(entries.place.field("purpose")) is '\(value.purpose)', which is not declared under 'purposes'; "
+                        + "declare it or correct the id", at: entries.mark(of: "purpose"))
+            }
+        }
+        guard let categories, !value.category.isEmpty else { return }
+        guard let category = categories.first(where: { $0.value.id == value.category })?.value else {
+            report(
+                "\(entries.place.field("category")) is '\(value.category)', which is not declared under "
+                    + "'categories'; declare it or correct the id", at: entries.mark(of: "category"))
+            return
+        }
+        if !category.personal {
+            report(
+                "\(entries.place.field("category")) names '\(value.category)', which is not personal; open and click "
+                    + "records relate to a person, so the category must be personal", at: entries.mark(of: "category"))
+        }
+        if let retention,
+            case .legalHold(_)? = retention.first(where: { $0.value.category == value.category })?.value.rule
+        {
+            report(
+                "\(entries.place.field("category")) names '\(value.category)', whose retention is a legal hold; "
+                    + "give it a rule with a number of days (days_after_collection)", at: entries.mark(of: "category"))
+        }
     }
 }

@@ -28,12 +28,15 @@ public struct PrivacyPolicy: Sendable, Equatable, Codable {
     public var requests: RequestsDeclaration
     /// Security measures as short phrases.
     public var security: [String]
+    /// Open and click tracking in campaign e-mails; nil (the default) means there is none.
+    public var mailTracking: MailTrackingDeclaration?
 
     /// Creates a policy from its parts (not validated).
     public init(
         version: Int, date: String, controller: Controller, categories: [DataCategory], purposes: [Purpose],
         retention: [RetentionRule], recipients: [Recipient], cookies: [CookieDeclaration],
-        analytics: AnalyticsDeclaration, requests: RequestsDeclaration, security: [String]
+        analytics: AnalyticsDeclaration, requests: RequestsDeclaration, security: [String],
+        mailTracking: MailTrackingDeclaration? = nil
     ) {
         self.version = version
         self.date = date
@@ -46,6 +49,7 @@ public struct PrivacyPolicy: Sendable, Equatable, Codable {
         self.analytics = analytics
         self.requests = requests
         self.security = security
+        self.mailTracking = mailTracking
     }
 
     /// The category with this id, if declared.

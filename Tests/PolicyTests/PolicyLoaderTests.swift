@@ -87,7 +87,7 @@ import Testing
             "2:10: 'version' must be a whole number, e.g. version: 2 (found 'one')",
             "3:7: 'date' must be a real calendar date written YYYY-MM-DD, e.g. 2024-05-01 (found '13/03/2017')",
             "4:1: unknown top-level key 'colour'; valid keys are: version, date, controller, categories, purposes, "
-                + "retention, recipients, cookies, analytics, requests, security",
+                + "retention, recipients, cookies, analytics, requests, security, mailTracking",
             "11:10: 'controller.email' is 'nobody', which is not an e-mail address (expected name@domain)",
             "16:9: duplicate category id 'contact' (first declared on line 13)",
             "19:9: 'id' of category 'Bad Id' is 'Bad Id', which is not a valid id; use lowercase letters, digits and "

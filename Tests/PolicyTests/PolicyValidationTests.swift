@@ -26,7 +26,7 @@ struct BrokenLine: Sendable, CustomTestStringConvertible {
             name: "unknown top-level key", replace: "version: 3\n", with: "version: 3\ncolour: blue\n",
             marker: "colour", column: 1,
             message: "unknown top-level key 'colour'; valid keys are: version, date, controller, categories, "
-                + "purposes, retention, recipients, cookies, analytics, requests, security"),
+                + "purposes, retention, recipients, cookies, analytics, requests, security, mailTracking"),
         BrokenLine(
             name: "misspelt key gets a suggestion", replace: "provider: ad_partner", with: "provder: ad_partner",
             marker: "provder", column: 5, message: "unknown key 'provder' in cookie 'tracker'; did you mean 'provider'?"

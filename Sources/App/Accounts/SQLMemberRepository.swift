@@ -132,6 +132,7 @@ struct SQLMemberRepository: Sendable {
         try await db.delete(from: "security_events").where("subject_id", .equal, subjectID).run()
         try await db.delete(from: "outbox").where("subject_id", .equal, subjectID).run()
         try await db.delete(from: "consent_records").where("subject_id", .equal, subjectID).run()
+        try await SQLMailTrackingRepository.delete(subjectIDs: [subjectID], on: db)
         try await db.delete(from: "policy_notices").where("member_id", .equal, id).run()
         // The member's place on mailing lists: subscriptions, interests, and deliveries not yet sent.
         let subscribers = SQLSubquery.select { $0.column("id").from("subscribers").where("member_id", .equal, id) }

@@ -58,10 +58,13 @@ struct CampaignComposer: Sendable {
     ///   - token: Their unsubscribe token (for the mailto alternative).
     ///   - messageID: The Message-ID without brackets.
     ///   - date: The Date header.
+    ///   - tracking: The open pixel and link rewriting for a recipient who consented to tracking; nil for
+    ///     everyone else, whose message is left untouched.
     func message(
-        email: String, name: String?, unsubscribeURL: String, token: String, messageID: String, date: Date
+        email: String, name: String?, unsubscribeURL: String, token: String, messageID: String, date: Date,
+        tracking: MessageTracking? = nil
     ) throws -> String {
-        let parts = parts(email: email, name: name, unsubscribeURL: unsubscribeURL)
+        let parts = parts(email: email, name: name, unsubscribeURL: unsubscribeURL, tracking: tracking)
         let message = MailMessage(
             from: from, to: [try MailAddress(email, name: name?.isEmpty == false ? name : nil)],
             subject: parts.subject, textBody: parts.text, htmlBody: parts.html, date: date, messageID: messageID,
@@ -79,13 +82,27 @@ struct CampaignComposer: Sendable {
     }
 
     /// The personalised subject, full HTML document and text of one recipient's message.
-    func parts(email: String, name: String?, unsubscribeURL: String) -> (subject: String, html: String, text: String) {
+    ///
+    /// With `tracking`, the web links of the body (not the unsubscribe link, not the layout's) lead through the
+    /// tracking route and a 1×1 image follows the body; the plain text is never changed.
+    func parts(email: String, name: String?, unsubscribeURL: String, tracking: MessageTracking? = nil) -> (
+        subject: String, html: String, text: String
+    ) {
         let values = [
             "name": name ?? "", "email": email, "list_name": listName, "site_name": siteName,
             "unsubscribe_url": unsubscribeURL,
         ]
         let rendered = content.render(values)
-        let html = htmlPieces[0] + rendered.html + htmlPieces[1] + Self.escape(unsubscribeURL) + htmlPieces[2]
+        var body = rendered.html
+        if let link = tracking?.link {
+            body = LinkRewriter.rewrite(body) { url in url == unsubscribeURL ? nil : link(url) }
+        }
+        if let pixel = tracking?.pixelURL {
+            body +=
+                "<img src=\"\(Self.escape(pixel))\" width=\"1\" height=\"1\" alt=\"\" "
+                + "style=\"display:block;width:1px;height:1px;border:0\">"
+        }
+        let html = htmlPieces[0] + body + htmlPieces[1] + Self.escape(unsubscribeURL) + htmlPieces[2]
         let text = textPieces[0] + rendered.text + textPieces[1] + unsubscribeURL + textPieces[2]
         return (rendered.subject, html, text)
     }
@@ -114,4 +131,12 @@ struct CampaignComposer: Sendable {
         }
         return String(decoding: output, as: UTF8.self)
     }
+}
+
+/// How one recipient's campaign message is tracked (only with the recipient's consent).
+struct MessageTracking {
+    /// The open pixel's absolute URL, when opens are tracked.
+    var pixelURL: String?
+    /// What a web link of the body becomes (nil keeps it), when clicks are tracked.
+    var link: ((String) -> String?)?
 }

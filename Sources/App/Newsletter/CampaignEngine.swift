@@ -29,6 +29,8 @@ final class CampaignEngine: Sendable {
     let clock: any WallClock
     let transport: CampaignTransport
     let settings: MailingSettings
+    /// Signs the open pixel and tracked links of recipients who consented to tracking.
+    let tracking: MailTrackingSigner
     let from: String
     let domain: String
     /// Names this process's claims, so that after a restart it takes its own claims back at once.
@@ -48,8 +50,8 @@ final class CampaignEngine: Sendable {
     init(
         database: Database, campaigns: SQLCampaignRepository, subscriptions: SubscriptionService, keyring: Keyring,
         state: PolicyState, renderer: Renderer, links: SiteLinks, audit: AuditLog, clock: any WallClock,
-        transport: CampaignTransport, settings: MailingSettings, from: String, domain: String, node: String,
-        spoolDirectory: String, logger: Logger
+        transport: CampaignTransport, settings: MailingSettings, tracking: MailTrackingSigner, from: String,
+        domain: String, node: String, spoolDirectory: String, logger: Logger
     ) throws {
         self.database = database
         self.campaigns = campaigns
@@ -62,6 +64,7 @@ final class CampaignEngine: Sendable {
         self.clock = clock
         self.transport = transport
         self.settings = settings
+        self.tracking = tracking
         self.from = from
         self.domain = domain
         self.node = node
@@ -309,10 +312,15 @@ final class CampaignEngine: Sendable {
         let name: String?
         /// Set when the delivery must be dropped instead of sent.
         let dropReason: String?
+        /// Whether the message gets the open pixel: the campaign tracks opens and the recipient consented.
+        var tracksOpens = false
+        /// Whether the message's links are tracked: the campaign tracks clicks and the recipient consented.
+        var tracksClicks = false
     }
 
-    /// Reads and opens the recipients of a batch, with their current consent, subscription and suppression.
-    private func load(_ claimed: [Claimed], list: MailingList) async throws -> [Recipient] {
+    /// Reads and opens the recipients of a batch, with their current consent (to the list's purpose and, when the
+    /// campaign tracks, to tracking), subscription and suppression.
+    private func load(_ claimed: [Claimed], campaign: Campaign, list: MailingList) async throws -> [Recipient] {
         let ids = claimed.map { SQLBind($0.id) }
         let rows = try await database.sql.raw(
             """
@@ -335,8 +343,11 @@ final class CampaignEngine: Sendable {
         for row in rows {
             if let subject = try row.decode(column: "subject_id", as: String?.self) { subjects.append(subject) }
         }
-        let grants = try await latestGrants(purpose: list.purpose, subjects: subjects)
         let snapshot = state.current
+        // Tracking needs the policy's declaration, the campaign's switch and, below, the recipient's consent.
+        let trackingPolicy = (campaign.trackOpens || campaign.trackClicks) ? snapshot.policy.mailTracking : nil
+        let grants = try await latestGrants(
+            purposes: [list.purpose] + (trackingPolicy.map { [$0.purpose] } ?? []), subjects: subjects)
         let master = keyring.master
         var byID: [Int64: Recipient] = [:]
         let claimedByID = Dictionary(claimed.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -364,8 +375,7 @@ final class CampaignEngine: Sendable {
             }
             let decision = snapshot.engine.decide(
                 purpose: list.purpose, category: "contact",
-                state: ConsentState(
-                    grants: grants[subjectID].map { [list.purpose: $0] } ?? [:], globalPrivacyControl: false))
+                state: ConsentState(grants: grants[subjectID] ?? [:], globalPrivacyControl: false))
             guard decision.isAllowed else {
                 byID[deliveryID] = dropped("no consent for \(list.purpose)", subscriberID)
                 continue
@@ -375,9 +385,19 @@ final class CampaignEngine: Sendable {
                 byID[deliveryID] = dropped("the subscriber's data is erased", subscriberID)
                 continue
             }
+            // Only members can give tracking consent; a subscriber without an account is never tracked.
+            var tracked = false
+            if let trackingPolicy, try row.decode(column: "member_id", as: String?.self) != nil {
+                tracked =
+                    snapshot.engine.decide(
+                        purpose: trackingPolicy.purpose, category: trackingPolicy.category,
+                        state: ConsentState(grants: grants[subjectID] ?? [:], globalPrivacyControl: false)
+                    ).isAllowed
+            }
             byID[deliveryID] = Recipient(
                 deliveryID: deliveryID, attempts: item?.attempts ?? 0, firstAt: item?.firstAt ?? 0,
-                subscriberID: subscriberID, email: subscriber.email, name: subscriber.name, dropReason: nil)
+                subscriberID: subscriberID, email: subscriber.email, name: subscriber.name, dropReason: nil,
+                tracksOpens: tracked && campaign.trackOpens, tracksClicks: tracked && campaign.trackClicks)
         }
         return claimed.map { byID[$0.id] ?? dropped($0) }
     }
@@ -388,23 +408,26 @@ final class CampaignEngine: Sendable {
             email: nil, name: nil, dropReason: "the delivery is gone")
     }
 
-    /// The newest consent record of `purpose` for each subject.
-    private func latestGrants(purpose: String, subjects: [String]) async throws -> [String: ConsentGrant] {
-        var grants: [String: ConsentGrant] = [:]
+    /// The newest consent record of each of `purposes` for each subject (subject → purpose → grant), in one
+    /// query per 900 subjects.
+    private func latestGrants(purposes: [String], subjects: [String]) async throws -> [String: [String: ConsentGrant]] {
+        var grants: [String: [String: ConsentGrant]] = [:]
         for start in stride(from: 0, to: subjects.count, by: 900) {
             let slice = subjects[start..<min(start + 900, subjects.count)]
             let rows = try await database.sql.raw(
                 """
-                SELECT subject_id, granted, policy_version, created_at FROM consent_records
-                WHERE purpose = \(bind: purpose) AND subject_id IN (\(SQLList(slice.map { SQLBind($0) })))
+                SELECT subject_id, purpose, granted, policy_version, created_at FROM consent_records
+                WHERE purpose IN (\(SQLList(purposes.map { SQLBind($0) })))
+                AND subject_id IN (\(SQLList(slice.map { SQLBind($0) })))
                 ORDER BY created_at, id
                 """
             ).all()
             for row in rows {
-                grants[try row.decode(column: "subject_id", as: String.self)] = ConsentGrant(
-                    granted: try row.decode(column: "granted", as: Bool.self),
-                    policyVersion: try row.decode(column: "policy_version", as: Int.self),
-                    at: try row.decode(column: "created_at", as: Int64.self))
+                grants[try row.decode(column: "subject_id", as: String.self), default: [:]][
+                    try row.decode(column: "purpose", as: String.self)] = ConsentGrant(
+                        granted: try row.decode(column: "granted", as: Bool.self),
+                        policyVersion: try row.decode(column: "policy_version", as: Int.self),
+                        at: try row.decode(column: "created_at", as: Int64.self))
             }
         }
         return grants
@@ -433,7 +456,9 @@ final class CampaignEngine: Sendable {
                     while try await !stop.shouldStop() {
                         let claimed = try await claim(campaignID: campaign.id)
                         if claimed.isEmpty { return true }
-                        guard await feed.push(try await load(claimed, list: list)) else { return false }
+                        guard await feed.push(try await load(claimed, campaign: campaign, list: list)) else {
+                            return false
+                        }
                     }
                     return false
                 }
@@ -513,11 +538,26 @@ final class CampaignEngine: Sendable {
             return .failure(.dropped("no address"))
         }
         let token = subscriptions.unsubscribeToken(subscriberID: subscriberID, listID: campaign.listID)
+        var tracking: MessageTracking?
+        if recipient.tracksOpens || recipient.tracksClicks {
+            let deliveryID = recipient.deliveryID
+            let (links, signer) = (links, self.tracking)
+            tracking = MessageTracking(
+                pixelURL: recipient.tracksOpens
+                    ? links.url(.trackOpen(token: signer.openToken(deliveryID: deliveryID))) : nil,
+                link: recipient.tracksClicks
+                    ? { url in
+                        guard url.utf8.count <= MailTrackingSigner.maxURLLength else { return nil }
+                        return links.url(
+                            .trackClick(token: signer.clickToken(deliveryID: deliveryID, url: url), url: url))
+                    } : nil)
+        }
         do {
             return .success(
                 try composer.message(
                     email: email, name: recipient.name, unsubscribeURL: links.url(.unsubscribe(token: token)),
-                    token: token, messageID: "\(campaign.id).\(recipient.deliveryID)@\(domain)", date: clock.now()))
+                    token: token, messageID: "\(campaign.id).\(recipient.deliveryID)@\(domain)", date: clock.now(),
+                    tracking: tracking))
         } catch {
             return .failure(.unrenderable(DeliveryRecorder.redact("\(error)")))
         }

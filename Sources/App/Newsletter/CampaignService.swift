@@ -1,5 +1,6 @@
 import Foundation
 import Mailing
+import Policy
 import SMTP
 import SQLKit
 import Storage
@@ -16,6 +17,8 @@ struct CampaignService: Sendable {
     let audit: AuditLog
     let clock: any WallClock
     let settings: MailingSettings
+    /// Opens and clicks of recipients who consented to tracking.
+    let tracking: SQLMailTrackingRepository
 
     /// What staff typed in the campaign form.
     struct Draft: Sendable {
@@ -23,9 +26,14 @@ struct CampaignService: Sendable {
         var subject: String
         var body: String
         var tags: [String]
+        /// Off unless staff tick it; it applies only to recipients who consented to tracking.
         var trackOpens = false
+        /// Off unless staff tick it; it applies only to recipients who consented to tracking.
         var trackClicks = false
     }
+
+    /// Whether the privacy policy declares open and click tracking (without it, campaigns cannot track).
+    var trackingDeclared: Bool { engine.state.current.policy.mailTracking != nil }
 
     // MARK: Writing
 
@@ -42,7 +50,7 @@ struct CampaignService: Sendable {
         if draft.body.utf8.count > 200_000 { problems["body"] = "Use at most 200,000 bytes." }
         if try await subscriptions.repository.list(id: draft.listID) == nil { problems["listID"] = "Choose a list." }
         if draft.tags.contains(where: { $0.count > 50 }) { problems["tags"] = "An interest has at most 50 characters." }
-        if draft.trackOpens || draft.trackClicks {
+        if (draft.trackOpens || draft.trackClicks) && !trackingDeclared {
             problems["tracking"] =
                 "Open and click tracking needs a consent purpose for it in the privacy policy; this policy has none."
         }
@@ -64,8 +72,9 @@ struct CampaignService: Sendable {
         let campaign = Campaign(
             id: Identifier.make(), listID: draft.listID,
             subject: draft.subject.trimmingCharacters(in: .whitespaces), body: draft.body, tags: draft.tags,
-            status: .draft, trackOpens: false, trackClicks: false, scheduledAt: nil, startedAt: nil, expandedAt: nil,
-            finishedAt: nil, recipients: 0, createdBy: staffID, siteUpdateID: nil, createdAt: now, updatedAt: now)
+            status: .draft, trackOpens: draft.trackOpens, trackClicks: draft.trackClicks, scheduledAt: nil,
+            startedAt: nil, expandedAt: nil, finishedAt: nil, recipients: 0, createdBy: staffID, siteUpdateID: nil,
+            createdAt: now, updatedAt: now)
         try await database.transaction { [repository, audit] db in
             try await repository.insert(campaign, on: db)
             try await audit.record(
@@ -87,6 +96,8 @@ struct CampaignService: Sendable {
         campaign.subject = draft.subject.trimmingCharacters(in: .whitespaces)
         campaign.body = draft.body
         campaign.tags = draft.tags
+        campaign.trackOpens = draft.trackOpens
+        campaign.trackClicks = draft.trackClicks
         campaign.updatedAt = clock.milliseconds
         let updated = campaign
         try await database.transaction { [repository, audit] db in

@@ -103,6 +103,11 @@ struct NewsletterAdminController: Sendable {
         let lists: [Option]
         let listError: String?
         let trackingNote: String
+        /// Whether the policy declares tracking, so the switches can be used.
+        let trackingAvailable: Bool
+        let trackOpens: Bool
+        let trackClicks: Bool
+        let trackingError: String?
         let variables: [String]
         let action: String
     }
@@ -137,6 +142,17 @@ struct NewsletterAdminController: Sendable {
         let previewSubject: String
         let previewText: String
         let scheduleError: String?
+        /// Opens and clicks, when the campaign tracks either.
+        let tracking: Tracking?
+
+        struct Tracking {
+            let opens: Bool
+            let clicks: Bool
+            /// Recipients who opened (among those who consented to tracking).
+            let opened: Int
+            /// Recipients who clicked at least one link.
+            let clicked: Int
+        }
     }
 
     struct UpdatesPage {
@@ -367,8 +383,13 @@ struct NewsletterAdminController: Sendable {
             formError: errors.isEmpty ? nil : "The campaign was not saved. Check the fields marked below.",
             lists: lists.map { Option(value: $0.id, label: $0.name, selected: $0.id == draft.listID) },
             listError: errors["listID"],
-            trackingNote: errors["tracking"]
-                ?? "Open and click tracking is off: it would need its own consent purpose in the privacy policy, and it is never used for anyone without that consent.",
+            trackingNote: campaigns.trackingDeclared
+                ? "Off by default. When on, only recipients with an account who consented to tracking get the "
+                    + "open pixel and tracked links; everyone else gets the message untouched."
+                : "Open and click tracking is off: it would need its own consent purpose in the privacy policy, "
+                    + "and it is never used for anyone without that consent.",
+            trackingAvailable: campaigns.trackingDeclared, trackOpens: draft.trackOpens,
+            trackClicks: draft.trackClicks, trackingError: errors["tracking"],
             variables: CampaignComposer.variables.sorted().map { "{{\($0)}}" },
             action: id.map { "/admin/campaigns/\($0)" } ?? "/admin/campaigns")
         return admin.console(
@@ -384,7 +405,8 @@ struct NewsletterAdminController: Sendable {
             return try await renderForm(
                 request, context, member: member, id: campaign.id,
                 draft: .init(
-                    listID: campaign.listID, subject: campaign.subject, body: campaign.body, tags: campaign.tags),
+                    listID: campaign.listID, subject: campaign.subject, body: campaign.body, tags: campaign.tags,
+                    trackOpens: campaign.trackOpens, trackClicks: campaign.trackClicks),
                 errors: [:])
         }
         return try await renderCampaign(request, context, member: member, scheduleError: nil)
@@ -398,6 +420,13 @@ struct NewsletterAdminController: Sendable {
         let progress = try await campaigns.repository.progress(campaignID: campaign.id)
         let failures = try await campaigns.repository.failures(campaignID: campaign.id)
         let preview = try? await campaigns.preview(campaign, name: member.name, email: member.email)
+        var tracking: CampaignPage.Tracking?
+        if campaign.trackOpens || campaign.trackClicks {
+            let counts = try await campaigns.tracking.counts(campaignID: campaign.id)
+            tracking = .init(
+                opens: campaign.trackOpens, clicks: campaign.trackClicks, opened: counts.opened,
+                clicked: counts.clicked)
+        }
         let status = campaign.status
         let page = CampaignPage(
             id: campaign.id, subject: campaign.subject, listName: list?.name ?? campaign.listID,
@@ -412,7 +441,7 @@ struct NewsletterAdminController: Sendable {
             isLive: status == .sending, previewHref: "/admin/campaigns/\(campaign.id)/preview",
             progressHref: "/admin/campaigns/\(campaign.id)/progress", editHref: "/admin/campaigns/\(campaign.id)?edit",
             previewSubject: preview?.subject ?? campaign.subject, previewText: preview?.text ?? "",
-            scheduleError: scheduleError)
+            scheduleError: scheduleError, tracking: tracking)
         return admin.console(
             "admin/campaign", title: campaign.subject, page: .campaigns, member: member, request: request,
             context: context, content: page, status: scheduleError == nil ? .ok : .badRequest)

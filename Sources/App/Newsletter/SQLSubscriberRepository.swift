@@ -116,6 +116,7 @@ struct SQLSubscriberRepository: Sendable {
         if subscriber.memberID == nil {
             try await keyring.destroy(subject: subscriber.subjectID, on: db)
             try await db.delete(from: "consent_records").where("subject_id", .equal, subscriber.subjectID).run()
+            try await SQLMailTrackingRepository.delete(subjectIDs: [subscriber.subjectID], on: db)
         }
         try await db.delete(from: "subscriber_tags").where("subscriber_id", .equal, subscriber.id).run()
         try await db.delete(from: "subscription_confirmations").where("subscriber_id", .equal, subscriber.id).run()

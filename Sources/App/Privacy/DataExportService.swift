@@ -94,6 +94,17 @@ struct DataExport: Encodable {
         let status: String
         let sentAt: String?
     }
+    /// An open or a click of a campaign e-mail, recorded with the person's consent to tracking.
+    struct MailEvent: Encodable {
+        let campaign: String
+        /// `open` or `click`.
+        let kind: String
+        /// The link, for a click.
+        let url: String?
+        let times: Int
+        let firstAt: String
+        let lastAt: String
+    }
     struct Notification: Encodable {
         let policyVersion: Int
         let mailedAt: String?
@@ -125,6 +136,7 @@ struct DataExport: Encodable {
     let subscriptions: [Subscription]
     let subscriberTags: [String]
     let campaignDeliveries: [Delivery]
+    let mailTracking: [MailEvent]
     let policyNotifications: [Notification]
     let messages: [Message]
     let analytics: Statement
@@ -138,6 +150,8 @@ struct DataExportService: Sendable {
     let members: SQLMemberRepository
     let consents: SQLConsentRepository
     let repository: SQLDataExportRepository
+    /// Opens and clicks of campaign e-mails.
+    let tracking: SQLMailTrackingRepository
     let state: PolicyState
     let renderer: Renderer
     let audit: AuditLog
@@ -172,6 +186,7 @@ struct DataExportService: Sendable {
         let subjectIDs = Array(
             Set([member.subjectID] + (try await repository.subscriberSubjectIDs(subscriberIDs: subscriberIDs))))
         let messages = try await repository.messages(subjectIDs: subjectIDs)
+        let mailEvents = try await tracking.events(subjectIDs: subjectIDs)
         let sessions = hasAccount ? try await repository.sessions(memberID: member.id, now: now) : []
         let names = Dictionary(
             (policy.purposes.map { ($0.id, $0.name) } + policy.recipients.map { ($0.id, $0.name) }),
@@ -185,7 +200,11 @@ struct DataExportService: Sendable {
             "ip_address": security.count, "consent_records": records.count,
         ]
         items["contact", default: 0] += member.pendingEmail == nil ? 0 : 1
-        let oldest: [String: Int64] = ["ip_address": security.map(\.createdAt).min()].compactMapValues { $0 }
+        var oldest: [String: Int64] = ["ip_address": security.map(\.createdAt).min()].compactMapValues { $0 }
+        if let category = policy.mailTracking?.category {
+            items[category, default: 0] += mailEvents.count
+            oldest[category] = mailEvents.map(\.firstAt).min()
+        }
 
         let categories = policy.categories.filter(\.personal).map { category -> DataExport.Category in
             let rule = policy.retention(for: category.id)
@@ -209,7 +228,10 @@ struct DataExportService: Sendable {
                     let capitalised = words.prefix(1).uppercased() + words.dropFirst() + "."
                     return capitalised + (rule.description.map { " " + $0 } ?? "")
                 } ?? "Not declared.",
-                retentionEnds: ends, source: Self.source(of: category.id))
+                retentionEnds: ends,
+                source: category.id == policy.mailTracking?.category
+                    ? "Recorded by this site when you opened a campaign e-mail or clicked one of its links, only "
+                        + "while you consented to it." : Self.source(of: category.id))
         }
 
         return DataExport(
@@ -254,6 +276,11 @@ struct DataExportService: Sendable {
             subscriberTags: try await repository.tags(subscriberIDs: subscriberIDs),
             campaignDeliveries: deliveries.map {
                 .init(campaign: $0.campaign, status: $0.status, sentAt: $0.sentAt.map(Self.iso))
+            },
+            mailTracking: mailEvents.map {
+                .init(
+                    campaign: $0.campaign, kind: $0.kind, url: $0.url, times: $0.times, firstAt: Self.iso($0.firstAt),
+                    lastAt: Self.iso($0.lastAt))
             },
             policyNotifications: notifications.map {
                 .init(

@@ -375,6 +375,7 @@ struct PrivacyRequestService: Sendable {
             try await db.delete(from: "subscriber_tags").where("subscriber_id", .in, orphans).run()
             try await db.delete(from: "subscription_confirmations").where("subscriber_id", .in, orphans).run()
             try await db.delete(from: "consent_records").where("subject_id", .in, SQLBind.group(subjects)).run()
+            try await SQLMailTrackingRepository.delete(subjectIDs: subjects, on: db)
             try await db.delete(from: "outbox").where("subject_id", .in, SQLBind.group(subjects)).run()
             try await db.delete(from: "subscribers").where("id", .in, SQLBind.group(ids))
                 .where("member_id", .is, SQLLiteral.null).run()

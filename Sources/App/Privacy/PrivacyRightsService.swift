@@ -15,11 +15,15 @@ struct PrivacyRightsService: Sendable {
     let state: PolicyState
     let clock: any WallClock
 
-    /// The consents that count as marketing: every purpose and recipient asking consent to use contact details.
+    /// The consents that count as marketing: every purpose and recipient asking consent to use contact details,
+    /// and the tracking of campaign e-mails (it only serves marketing mail).
     func marketingConsents() -> [String] {
         let policy = state.current.policy
-        return policy.consentPurposes.filter { $0.categories.contains("contact") }.map(\.id)
+        var ids =
+            policy.consentPurposes.filter { $0.categories.contains("contact") }.map(\.id)
             + policy.consentRecipients.filter { $0.receives.contains("contact") }.map(\.id)
+        if let tracking = policy.mailTracking?.purpose, !ids.contains(tracking) { ids.append(tracking) }
+        return ids
     }
 
     /// Withdraws every marketing consent, ends the matching subscriptions, and suppresses the address on every list

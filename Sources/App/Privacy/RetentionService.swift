@@ -37,6 +37,7 @@ struct RetentionPlanLine: Sendable, Equatable {
 ///   later, still without a sign-in, the account is erased (key first). 0 turns this off.
 /// - Consent records whose person is gone, kept as evidence for the declared days after the account closed.
 /// - Sent messages older than the contact category's declared days, and those of people who are gone.
+/// - Opens and clicks of campaign e-mails older than the days declared for the policy's mail-tracking category.
 struct RetentionService: Sendable {
     static let dayMS: Int64 = 86_400_000
     /// Days between the inactivity warning and the deletion.
@@ -120,6 +121,18 @@ struct RetentionService: Sendable {
                 table: "analytics_events", key: "id",
                 condition: "occurred_at < \(bind: now - analyticsDays * Self.dayMS)",
                 dueDay: "day + \(bind: analyticsDays)"))
+        if let tracking = policy.mailTracking, let days = Self.maxDays(policy, tracking.category) {
+            let cutoff = now - Int64(days) * Self.dayMS
+            let ms = Int64(days) * Self.dayMS
+            for (table, what) in [("mail_opens", "opens"), ("mail_clicks", "clicks")] {
+                tasks.append(
+                    .init(
+                        id: table, category: tracking.category,
+                        description: "\(what) of campaign e-mails recorded more than \(days) days ago",
+                        table: table, key: "id", condition: "created_at < \(bind: cutoff)",
+                        dueDay: "(created_at + \(bind: ms)) / \(bind: Self.dayMS)"))
+            }
+        }
         let contactDays = Self.maxDays(policy, "contact")
         let consentDays = Self.maxDays(policy, "consent_records")
         if let consentDays {

@@ -36,6 +36,14 @@ enum SitePath: Sendable {
     case adminRequests
     case adminRequest(id: String)
     case adminAudit
+    /// The open pixel of a campaign message (`token` from ``MailTrackingSigner``).
+    case trackOpen(token: String)
+    /// A tracked link of a campaign message, leading to `url`.
+    case trackClick(token: String, url: String)
+
+    /// The characters a query value keeps as they are (RFC 3986 unreserved).
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     /// The path with its query.
     var path: String {
@@ -78,6 +86,9 @@ enum SitePath: Sendable {
         case .adminRequests: "/admin/requests"
         case .adminRequest(let id): "/admin/requests/" + id
         case .adminAudit: "/admin/audit"
+        case .trackOpen(let token): "/t/o/" + token + ".gif"
+        case .trackClick(let token, let url):
+            "/t/c/" + token + "?u=" + (url.addingPercentEncoding(withAllowedCharacters: Self.unreserved) ?? "")
         }
     }
 

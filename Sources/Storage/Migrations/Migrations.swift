@@ -19,5 +19,6 @@ public enum Migrations {
         AddMemberRestriction(),
         CreatePrivacyRequestsTable(),
         MoveDataKeysToKeystore(),
+        CreateMailTrackingTables(),
     ]
 }
