@@ -381,6 +381,8 @@ mkdir -p "$AUDIT_DATA"
 "$STEWARD" audit verify --data-dir "$AUDIT_DATA" >/dev/null 2>&1
 python3 "$GENERATE" audit "$AUDIT_DATA/steward.sqlite" --entries "$AUDIT_ENTRIES" | tee "$WORK/audit-generate.txt"
 AUDIT_DB_MB=$(calc "f'{$(stat -c %s "$AUDIT_DATA/steward.sqlite") / 1048576:.0f}'")
+# Entries the log held before the generator (none: migrate writes none, and audit verify opens only the database).
+AUDIT_FIRST=$((AUDIT_ENTRIES - $(field appended "$(cat "$WORK/audit-generate.txt")") + 1))
 
 note_busy "audit verify"
 VERIFY_SECONDS=()
@@ -501,12 +503,12 @@ $(profile_block "Missed by $(calc "f'{$EXPORT_MAX - 1000:.0f}'") ms at the slowe
 $EXPORT_RUNS more exports (\`perf record -e cpu-clock -F 999 -g -p PID\`, call graph, shares of all samples):" \
 "$EXPORT_PROFILE")
 
-**3. Audit verification.** A data folder made with \`steward migrate\` (and one \`steward audit verify\`, whose
-start-up publishes the policy as entry 1), then entries 2 to $(grouped "$AUDIT_ENTRIES") written with Python in
-the format of Sources/Vault/AuditChain.swift (SHA-256 over the length-prefixed fields and the previous hash), a mix
-of sign-ins, failed sign-ins, consent changes, profile changes and exports with realistic actors, subjects,
+**3. Audit verification.** A data folder made with \`steward migrate\` and one \`steward audit verify\` (which
+opens only the database and writes nothing), then entries $(grouped "$AUDIT_FIRST") to $(grouped "$AUDIT_ENTRIES")
+written with Python in the format of Sources/Vault/AuditChain.swift (SHA-256 over the length-prefixed fields and
+the previous hash), a mix of sign-ins, failed sign-ins, consent changes, profile changes and exports with realistic actors, subjects,
 request ids and details, and \`audit_head\` moved to the last one ($AUDIT_DB_MB MB database). \`steward audit verify
---data-dir D\`, wall time of the whole command **start-up included** ($VERIFY_ALL; start-up alone on a one-entry
+--data-dir D\`, wall time of the whole command **start-up included** ($VERIFY_ALL; start-up alone on an empty
 log: $VERIFY_STARTUP s, so about $(grouped "$VERIFY_NET_RATE") entries/s without it; the command prints no timing of
 its own). Peak RSS $VERIFY_RSS_MB MB, CPU $VERIFY_CPU s. Output: $VERIFY_OUTPUT The chain is real: with the
 details of entry $TAMPER_AT changed (hash kept), the command exits 1 with: $TAMPERED_OUTPUT
