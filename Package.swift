@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
         .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
         .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/JohnSundell/Ink.git", from: "0.6.0"),
@@ -66,6 +67,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
+                "CSQLiteAPI",
                 .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
@@ -75,6 +77,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
+        ),
+        // SQLite's C functions for Storage's SQLiteReader, defined by SQLiteNIO's vendored SQLite.
+        .target(
+            name: "CSQLiteAPI",
+            dependencies: [
+                .product(name: "SQLiteNIO", package: "sqlite-nio")
+            ]
         ),
         .target(
             name: "Policy",

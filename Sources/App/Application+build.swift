@@ -67,8 +67,7 @@ public struct AppServices: Sendable {
         logger: Logger, searchPath: [String]? = nil, node: String = "serve"
     ) async throws -> AppServices {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        var location: DatabaseLocation =
-            configuration.databaseURL.flatMap { DatabaseLocation(url: $0) } ?? .sqlite(path: configuration.sqlitePath)
+        var location = configuration.databaseLocation
         if case .postgres(let url, _) = location, let searchPath {
             location = .postgres(url: url, searchPath: searchPath)
         }

@@ -22,6 +22,8 @@ public struct Database: Sendable {
     public let kind: Kind
     /// A pooled database: every statement leases a connection for its own duration.
     public let sql: any SQLDatabase
+    /// The SQLite file, or `nil` on PostgreSQL.
+    public let sqlitePath: String?
     private let pool: Pool
     /// SQLite's blocking calls run here: more threads than connections, so the connection holding the write lock
     /// always has a thread to finish on while others wait for the lock.
@@ -60,7 +62,8 @@ public struct Database: Sendable {
                 keystorePath: SQLiteSource.keystorePath(for: path))
             let pool = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: connectionsPerLoop, logger: logger, on: eventLoopGroup)
-            let database = Database(kind: .sqlite, pool: .sqlite(pool), threadPool: threads, logger: logger)
+            let database = Database(
+                kind: .sqlite, pool: .sqlite(pool), sqlitePath: path, threadPool: threads, logger: logger)
             // The journal mode is a property of the file: set it once, it sticks for every connection.
             try await database.sql.raw("PRAGMA journal_mode = WAL").run()
             try await database.sql.raw("PRAGMA keystore.journal_mode = WAL").run()
@@ -76,13 +79,14 @@ public struct Database: Sendable {
             let source = PostgresConnectionSource(sqlConfiguration: configuration)
             let pool = EventLoopGroupConnectionPool(
                 source: source, maxConnectionsPerEventLoop: 4, logger: logger, on: eventLoopGroup)
-            return Database(kind: .postgres, pool: .postgres(pool), threadPool: nil, logger: logger)
+            return Database(kind: .postgres, pool: .postgres(pool), sqlitePath: nil, threadPool: nil, logger: logger)
         }
     }
 
-    private init(kind: Kind, pool: Pool, threadPool: NIOThreadPool?, logger: Logger) {
+    private init(kind: Kind, pool: Pool, sqlitePath: String?, threadPool: NIOThreadPool?, logger: Logger) {
         self.kind = kind
         self.pool = pool
+        self.sqlitePath = sqlitePath
         self.threadPool = threadPool
         self.writer = kind == .sqlite ? WriterLock() : nil
         switch pool {
@@ -125,6 +129,22 @@ public struct Database: Sendable {
         } catch {
             await writer?.unlock()
             throw error
+        }
+    }
+
+    /// Runs `body` with a read-only ``SQLiteReader`` of the SQLite file, on the database's own threads (it blocks).
+    ///
+    /// For scans too large to decode row by row through ``sql``. The reader is a separate connection: it sees
+    /// commits made before each of its reads begins, not the uncommitted work of a transaction in progress.
+    /// - Parameter body: The reads; the reader is closed when it returns.
+    /// - Returns: What `body` returns, or `nil` on PostgreSQL.
+    /// - Throws: What `body` throws, ``SQLiteReaderError``, or an error when the database was shut down.
+    public func withSQLiteReader<T: Sendable>(
+        _ body: @escaping @Sendable (SQLiteReader) throws -> T
+    ) async throws -> T? {
+        guard let sqlitePath, let threadPool else { return nil }
+        return try await threadPool.runIfActive {
+            try body(SQLiteReader(path: sqlitePath))
         }
     }
 

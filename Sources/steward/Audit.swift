@@ -1,6 +1,7 @@
 import App
 import ArgumentParser
 import Foundation
+import Storage
 import Vault
 
 /// `steward audit`: the audit log.
@@ -9,6 +10,9 @@ struct Audit: AsyncParsableCommand {
         abstract: "Work with the tamper-evident audit log.", subcommands: [Verify.self])
 
     /// `steward audit verify`: checks the hash chain.
+    ///
+    /// It opens only the database (applying pending migrations, as every command does): no master key, templates
+    /// or policy, which the check does not need, so it can run where only the database is at hand.
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract:
@@ -18,8 +22,23 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             let configuration = try await common.configuration()
-            let result = try await withServices(configuration, logger: makeLogger()) { services in
-                try await services.audit.verify()
+            let logger = makeLogger()
+            let result: AuditVerification
+            do {
+                try FileManager.default.createDirectory(
+                    atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+                let database = try await Database.open(configuration.databaseLocation, logger: logger)
+                do {
+                    try await Migrator(database: database, logger: logger).migrate()
+                    result = try await AuditLog(database: database, clock: SystemWallClock()).verify()
+                    await database.shutdown()
+                } catch {
+                    await database.shutdown()
+                    throw error
+                }
+            } catch {
+                FileHandle.standardError.write(Data("Steward cannot verify the audit log: \(error)\n".utf8))
+                throw ExitCode(1)
             }
             switch result {
             case .intact(let count):

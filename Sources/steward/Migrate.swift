@@ -16,10 +16,8 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let configuration = try await common.configuration()
         let logger = makeLogger()
-        let location: DatabaseLocation =
-            configuration.databaseURL.flatMap { DatabaseLocation(url: $0) } ?? .sqlite(path: configuration.sqlitePath)
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let database = try await Database.open(location, logger: logger)
+        let database = try await Database.open(configuration.databaseLocation, logger: logger)
         do {
             let migrator = Migrator(database: database, logger: logger)
             if let revert {

@@ -78,9 +78,20 @@ public struct AuditLog: Sendable {
     /// Checks the whole chain, and that its last entry is the one the head remembers (so removing the newest
     /// entries is caught too).
     ///
-    /// Entries are read in pages of 10,000 and checked as they come, so memory stays flat however long the log is;
-    /// only when something is wrong is the whole log read at once, to tell exactly what happened.
+    /// On SQLite, one pass over the stored bytes in one read transaction (``AuditChainScan``), so the chain and the
+    /// head are checked as of the same moment. On PostgreSQL, entries are read in pages of 10,000 and checked as
+    /// they come. Either way memory stays flat however long the log is; only when something is wrong is the whole
+    /// log read at once, to tell exactly what happened.
     public func verify() async throws -> AuditVerification {
+        if let scanned = try await database.withSQLiteReader({ try AuditChainScan.intactCount($0) }) {
+            if let count = scanned { return .intact(count: count) }
+            return try await verifyAll()
+        }
+        return try await verifyInPages()
+    }
+
+    /// The PostgreSQL check: pages of 10,000 entries, then the stray numbers and the head.
+    private func verifyInPages() async throws -> AuditVerification {
         var previousHash = AuditChain.genesis
         var expected: Int64 = 1
         var count = 0
