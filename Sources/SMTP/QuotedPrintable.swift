@@ -38,6 +38,17 @@ enum QuotedPrintable {
                 index = end
                 if index == count { break }
             }
+            // Fast run inside a long line: literal bytes that are not the last of their line, while there is room
+            // for them and the soft break.
+            while index + 1 < count && lineLength < maximumLineLength - 1 {
+                let byte = source[index]
+                let next = source[index + 1]
+                guard isLiteral(byte), next != 0x0D, next != 0x0A else { break }
+                target[written] = byte
+                written += 1
+                lineLength += 1
+                index += 1
+            }
             let byte = source[index]
             if byte == 0x0D || byte == 0x0A {
                 // Any line ending becomes one CRLF; CRLF counts once.
