@@ -135,7 +135,10 @@ struct SubscriberImporter: Sendable {
             // A large import writes far more pages than a connection caches; let this one hold them until COMMIT
             // instead of spilling them to the WAL midway, and give the memory back afterwards.
             let sqlite = db.dialect.name == "sqlite"
-            if sqlite { try await db.raw("PRAGMA cache_size = -65536").run() }
+            if sqlite {
+                try await db.raw("PRAGMA cache_size = -65536").run()
+                try await db.raw("PRAGMA keystore.cache_size = -16384").run()
+            }
             // Batches overlap: while SQLite writes one, the next is sealed (a data key per person, wrapped, and
             // their address and name encrypted) and its statements built, on the other cores.
             try await withThrowingTaskGroup(of: Void.self) { batches in
@@ -177,7 +180,10 @@ struct SubscriberImporter: Sendable {
                 try await subscriptions.run()
                 try await consents.run()
             }
-            if sqlite { try await db.raw("PRAGMA cache_size = -8192").run() }
+            if sqlite {
+                try await db.raw("PRAGMA cache_size = -8192").run()
+                try await db.raw("PRAGMA keystore.cache_size = -2000").run()
+            }
             try await audit.record(
                 "subscribers.import", actor: .staff(staffID), subject: nil, requestID: requestID,
                 details: [
