@@ -12,7 +12,9 @@ public struct DataKey: Sendable {
 
     /// Creates a new random data key from the system's secure random number generator.
     public static func generate() -> DataKey {
-        DataKey(key: SymmetricKey(size: .bits256))
+        var bytes = SecureRandom.bytes(32)
+        defer { bytes.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) } }
+        return DataKey(key: SymmetricKey(data: bytes))
     }
 
     /// Encrypts text with AES-256-GCM under a fresh random nonce.
@@ -35,12 +37,22 @@ public struct DataKey: Sendable {
     public func seal(bytes: some Collection<UInt8>, context: String) -> [UInt8] {
         let box: AES.GCM.SealedBox
         do {
-            box = try AES.GCM.seal(Data(bytes), using: key, nonce: AES.GCM.Nonce(), authenticating: Data(context.utf8))
+            box = try AES.GCM.seal(Data(bytes), using: key, nonce: Self.nonce(), authenticating: Data(context.utf8))
         } catch {
             // Sealing fails only for a key of invalid size, and every DataKey holds exactly 32 bytes.
             preconditionFailure("AES-GCM sealing failed with a 256-bit key: \(error)")
         }
         return Array(box.nonce) + Array(box.ciphertext) + Array(box.tag)
+    }
+
+    /// A fresh random 96-bit nonce.
+    static func nonce() -> AES.GCM.Nonce {
+        do {
+            return try AES.GCM.Nonce(data: SecureRandom.bytes(12))
+        } catch {
+            // 12 bytes is the size AES-GCM nonces must have.
+            preconditionFailure("a 12-byte AES-GCM nonce was refused: \(error)")
+        }
     }
 
     /// Decrypts text sealed by ``seal(_:context:)``.

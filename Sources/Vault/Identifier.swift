@@ -9,9 +9,8 @@ public enum Identifier {
     /// A new id like `019ab8f2-6c3e-7d41-9a2b-5f3e8c1d2a47`.
     /// - Parameter milliseconds: The time to put in it (now by default).
     public static func make(milliseconds: Int64? = nil) -> String {
-        var generator = SystemRandomNumberGenerator()
         let time = UInt64(max(0, milliseconds ?? Int64(Date().timeIntervalSince1970 * 1000)))
-        let random = generator.next() as UInt64
+        let random = SecureRandom.uint64()
         let high = (time << 16) | 0x7000 | (random >> 52)
         let low = (random & 0x3FFF_FFFF_FFFF_FFFF) | 0x8000_0000_0000_0000
         return String(unsafeUninitializedCapacity: 36) { buffer in

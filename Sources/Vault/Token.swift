@@ -9,14 +9,8 @@ public enum Token {
     /// - Returns: The bytes as base64url without padding (43 characters for 32 bytes), safe in URLs and cookies.
     public static func generate(byteCount: Int = 32) -> String {
         precondition(byteCount > 0, "a token needs at least one random byte")
-        // Eight bytes per call: the system generator makes one system call per call, whatever the width asked for.
-        var generator = SystemRandomNumberGenerator()
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(byteCount + 7)
-        while bytes.count < byteCount {
-            withUnsafeBytes(of: generator.next() as UInt64) { bytes.append(contentsOf: $0) }
-        }
-        return base64URL(bytes.prefix(byteCount))
+        let bytes = SecureRandom.bytes(byteCount)
+        return base64URL(bytes)
     }
 
     /// Bytes as base64url without padding (RFC 4648 §5).

@@ -284,7 +284,9 @@ import Testing
         // Then
         #expect(error == .timeout)
         #expect(error?.isTransient == true)
-        #expect(elapsed < .seconds(5))
+        // The configured 300 ms applied, not the 60 s default (generous: the whole suite runs in parallel on a few
+        // cores, and a timeout firing late under load is not what this test is about).
+        #expect(elapsed < .seconds(30))
     }
 
     @Test func aMalformedReplyFailsTheConnection() async throws {
