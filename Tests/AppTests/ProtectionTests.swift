@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdBcrypt
 import HummingbirdTesting
 import Testing
 
@@ -17,6 +18,17 @@ import Testing
         #expect(try await !hasher.verify(common + "two", against: hash))
         // And a missing account answers false after doing the same work
         #expect(try await !hasher.verify(common + "one", against: nil))
+    }
+
+    @Test func theDecoyHashCostsAsMuchAsARealOne() throws {
+        // The decoy for a missing account carries the configured cost, so checking against it takes as long
+        // as checking a real hash of that cost, and it is a well-formed hash that no password matches
+        let decoy = PasswordHasher.decoy(cost: 6)
+        let real = Bcrypt.hash("secret", cost: 6)
+        #expect(decoy.hasPrefix("$2b$06$") && real.hasPrefix("$2b$06$"))
+        #expect(decoy.count == real.count)
+        #expect(!Bcrypt.verify("secret", hash: decoy))
+        #expect(PasswordHasher.decoy(cost: 12).hasPrefix("$2b$12$"))
     }
 
     @Test func unicodeIsNormalisedBeforeHashing() async throws {

@@ -29,7 +29,19 @@ public struct PasswordHasher: Sendable {
         self.cost = cost
         self.limiter = ConcurrencyLimiter(limit: concurrency, queueLimit: queueLimit)
         self.workers = workers
-        self.decoyHash = Bcrypt.hash(UUID().uuidString, cost: cost)
+        self.decoyHash = Self.decoy(cost: cost)
+    }
+
+    /// A hash of a random secret with the given cost. It is made at cost 4 and relabelled: checking a password
+    /// against it still runs the full cost (the cost is read from the hash), but making it does not cost every
+    /// command's start-up a full bcrypt hash.
+    static func decoy(cost: UInt8) -> String {
+        let cheap = Bcrypt.hash(UUID().uuidString, cost: 4)
+        let label = cost < 10 ? "0\(cost)" : "\(cost)"
+        let parts = cheap.split(separator: "$", omittingEmptySubsequences: false)
+        // "$2b$04$<salt and hash>": ["", "2b", "04", "<salt and hash>"].
+        guard parts.count == 4 else { return Bcrypt.hash(UUID().uuidString, cost: cost) }
+        return "$\(parts[1])$\(label)$\(parts[3])"
     }
 
     /// Refuses at once when the hash queue is full, before any other work is spent on a request.
