@@ -24,6 +24,12 @@ public enum LinkRewriter {
         return output
     }
 
+    /// Whether `url` is an `http:` or `https:` URL (the scheme in any case): the links that are tracked.
+    public static func isWebURL(_ url: String) -> Bool {
+        let scheme = url.prefix(8).lowercased()
+        return scheme.hasPrefix("http://") || scheme.hasPrefix("https://")
+    }
+
     /// Where the next `<a` start tag begins (`<a` followed by a space, in either case).
     private static func anchorStart(in text: Substring) -> Substring.Index? {
         var search = text[...]
@@ -45,11 +51,10 @@ public enum LinkRewriter {
             let valueEnd = tag[valueStart...].firstIndex(of: "\"")
         else { return String(tag) }
         let url = EntityDecoder.decode(tag[valueStart..<valueEnd])
-        let scheme = url.prefix(8).lowercased()
-        guard scheme.hasPrefix("http://") || scheme.hasPrefix("https://"), let replacement = transform(url) else {
+        guard isWebURL(url), let replacement = transform(url) else {
             return String(tag)
         }
-        return String(tag[..<valueStart]) + escaped(replacement) + String(tag[valueEnd...])
+        return String(tag[..<valueStart]) + CampaignContent.htmlEscaped(replacement) + String(tag[valueEnd...])
     }
 
     /// Where the value of the tag's `href="…"` attribute starts (the attribute name in any case, after white
@@ -74,21 +79,5 @@ public enum LinkRewriter {
             index = tag.index(after: index)
         }
         return nil
-    }
-
-    /// Text safe in a double-quoted attribute.
-    private static func escaped(_ text: String) -> String {
-        var result = ""
-        result.reserveCapacity(text.utf8.count + 16)
-        for character in text {
-            switch character {
-            case "&": result += "&amp;"
-            case "\"": result += "&quot;"
-            case "<": result += "&lt;"
-            case ">": result += "&gt;"
-            default: result.append(character)
-            }
-        }
-        return result
     }
 }

@@ -227,6 +227,12 @@ public final class SMTPPool: Sendable {
         }
     }
 
+    /// An idle connection to hand out, or the place it leaves when the server closed it while idle (checked here,
+    /// so that such a connection is not handed out).
+    private static func grant(_ lease: Lease) -> Grant {
+        lease.connection.isUsable ? .connection(lease) : .open(stale: lease.connection)
+    }
+
     /// Takes an idle usable connection, or a place to open one, or waits in line for either.
     /// - Returns: What the sender may use.
     /// - Throws: `SMTPError.connectionFailed` after `shutdown()`; `CancellationError`.
@@ -241,22 +247,20 @@ public final class SMTPPool: Sendable {
                     if state.isShutDown {
                         return .failure(SMTPError.connectionFailed("The connection pool is shut down."))
                     }
-                    // An idle connection on the caller's loop first; else a new one there while there is room;
-                    // else any idle one.
-                    let local = loop.flatMap { loop in
-                        state.idle.lastIndex { $0.connection.eventLoop === loop }
-                    }
-                    if let local {
-                        let lease = state.idle.remove(at: local)
-                        // Checked here so that a connection the server closed while idle is not handed out.
-                        return .success(lease.connection.isUsable ? .connection(lease) : .open(stale: lease.connection))
+                    // An idle connection (on the caller's loop, when it names one) first; else a new one (there)
+                    // while there is room; else any idle one.
+                    let idle =
+                        loop.map { loop in state.idle.lastIndex { $0.connection.eventLoop === loop } }
+                        ?? state.idle.indices.last
+                    if let idle {
+                        return .success(Self.grant(state.idle.remove(at: idle)))
                     }
                     if state.openCount < size {
                         state.openCount += 1
                         return .success(.open(stale: nil))
                     }
                     if let lease = state.idle.popLast() {
-                        return .success(lease.connection.isUsable ? .connection(lease) : .open(stale: lease.connection))
+                        return .success(Self.grant(lease))
                     }
                     // Checked under the lock: the cancellation handler, which also takes it, then either runs
                     // before (and this sees the flag) or finds the waiter.

@@ -50,6 +50,13 @@ public enum Token {
         SHA256.hash(data: Data(token.utf8)).lowercaseHex
     }
 
+    /// A signature for a stateless token: the first 18 bytes (144 bits) of HMAC-SHA-256 over the payload's UTF-8
+    /// bytes, as base64url (24 characters). Check it with ``constantTimeEquals(_:_:)``.
+    public static func signature(_ payload: String, key: SymmetricKey) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: key)
+        return base64URL(Array(mac).prefix(18))
+    }
+
     /// Compares the UTF-8 bytes of two strings in time that does not depend on where they differ.
     ///
     /// - Important: The time still depends on the longer string's length; compare values of public, fixed length

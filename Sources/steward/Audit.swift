@@ -25,16 +25,9 @@ struct Audit: AsyncParsableCommand {
             let logger = makeLogger()
             let result: AuditVerification
             do {
-                try FileManager.default.createDirectory(
-                    atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-                let database = try await Database.open(configuration.databaseLocation, logger: logger)
-                do {
+                result = try await withDatabase(configuration, logger: logger) { database in
                     try await Migrator(database: database, logger: logger).migrate()
-                    result = try await AuditLog(database: database, clock: SystemWallClock()).verify()
-                    await database.shutdown()
-                } catch {
-                    await database.shutdown()
-                    throw error
+                    return try await AuditLog(database: database, clock: SystemWallClock()).verify()
                 }
             } catch {
                 FileHandle.standardError.write(Data("Steward cannot verify the audit log: \(error)\n".utf8))

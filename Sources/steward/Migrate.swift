@@ -16,20 +16,20 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         let configuration = try await common.configuration()
         let logger = makeLogger()
-        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
-        let database = try await Database.open(configuration.databaseLocation, logger: logger)
+        let revert = revert
         do {
-            let migrator = Migrator(database: database, logger: logger)
-            if let revert {
-                let reverted = try await migrator.revert(count: revert)
-                print(reverted.isEmpty ? "Nothing to revert." : "Reverted: \(reverted.joined(separator: ", "))")
-            } else {
-                let applied = try await migrator.migrate()
-                print(applied.isEmpty ? "The database is up to date." : "Applied: \(applied.joined(separator: ", "))")
+            try await withDatabase(configuration, logger: logger) { database in
+                let migrator = Migrator(database: database, logger: logger)
+                if let revert {
+                    let reverted = try await migrator.revert(count: revert)
+                    print(reverted.isEmpty ? "Nothing to revert." : "Reverted: \(reverted.joined(separator: ", "))")
+                } else {
+                    let applied = try await migrator.migrate()
+                    print(
+                        applied.isEmpty ? "The database is up to date." : "Applied: \(applied.joined(separator: ", "))")
+                }
             }
-            await database.shutdown()
         } catch {
-            await database.shutdown()
             FileHandle.standardError.write(Data("Migration failed: \(error)\n".utf8))
             throw ExitCode(1)
         }

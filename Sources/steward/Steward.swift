@@ -43,6 +43,23 @@ func makeLogger(_ label: String = "steward") -> Logger {
     return logger
 }
 
+/// Runs `body` with the database alone (its folder created, pending migrations left to `body`), closing it
+/// afterwards whether `body` succeeds or throws: for commands that need neither the master key nor the policy.
+func withDatabase<T: Sendable>(
+    _ configuration: AppConfiguration, logger: Logger, _ body: (Database) async throws -> T
+) async throws -> T {
+    try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+    let database = try await Database.open(configuration.databaseLocation, logger: logger)
+    do {
+        let result = try await body(database)
+        await database.shutdown()
+        return result
+    } catch {
+        await database.shutdown()
+        throw error
+    }
+}
+
 /// Runs `body` with the application's services, closing the database afterwards.
 func withServices<T: Sendable>(
     _ configuration: AppConfiguration, logger: Logger, node: String = "cli", _ body: (AppServices) async throws -> T

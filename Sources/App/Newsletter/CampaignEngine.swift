@@ -373,9 +373,8 @@ final class CampaignEngine: Sendable {
                 byID[deliveryID] = dropped("suppressed", subscriberID)
                 continue
             }
-            let decision = snapshot.engine.decide(
-                purpose: list.purpose, category: "contact",
-                state: ConsentState(grants: grants[subjectID] ?? [:], globalPrivacyControl: false))
+            let consentState = ConsentState(grants: grants[subjectID] ?? [:], globalPrivacyControl: false)
+            let decision = snapshot.engine.decide(purpose: list.purpose, category: "contact", state: consentState)
             guard decision.isAllowed else {
                 byID[deliveryID] = dropped("no consent for \(list.purpose)", subscriberID)
                 continue
@@ -390,8 +389,7 @@ final class CampaignEngine: Sendable {
             if let trackingPolicy, try row.decode(column: "member_id", as: String?.self) != nil {
                 tracked =
                     snapshot.engine.decide(
-                        purpose: trackingPolicy.purpose, category: trackingPolicy.category,
-                        state: ConsentState(grants: grants[subjectID] ?? [:], globalPrivacyControl: false)
+                        purpose: trackingPolicy.purpose, category: trackingPolicy.category, state: consentState
                     ).isAllowed
             }
             byID[deliveryID] = Recipient(

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
+import Mailing
 import NIOCore
 import Policy
 
@@ -49,9 +50,7 @@ struct MailTrackingController: Sendable {
     @Sendable func click(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = context.parameters.get("token") ?? ""
         let url = request.uri.queryParameters["u"].map(String.init) ?? ""
-        let scheme = url.prefix(8).lowercased()
-        guard scheme.hasPrefix("http://") || scheme.hasPrefix("https://"),
-            !url.contains(where: { $0.isNewline || $0 == "\0" }),
+        guard LinkRewriter.isWebURL(url), !url.contains(where: { $0.isNewline || $0 == "\0" }),
             let deliveryID = signer.clickDelivery(token, url: url)
         else { throw HTTPError(.notFound) }
         do {

@@ -16,35 +16,30 @@ struct MailTrackingSigner: Sendable {
 
     /// The token of a delivery's open pixel: `delivery.signature`.
     func openToken(deliveryID: Int64) -> String {
-        "\(deliveryID)." + signature("open|\(deliveryID)")
+        "\(deliveryID)." + Token.signature("open|\(deliveryID)", key: secret)
     }
 
     /// The token of one link of a delivery: `delivery.signature`.
     func clickToken(deliveryID: Int64, url: String) -> String {
-        "\(deliveryID)." + signature("click|\(deliveryID)|\(url)")
+        "\(deliveryID)." + Token.signature("click|\(deliveryID)|\(url)", key: secret)
     }
 
     /// The delivery of an open token, or nil when the token is malformed or forged.
     func openDelivery(_ token: String) -> Int64? {
         guard let (id, mac) = Self.split(token) else { return nil }
-        return Token.constantTimeEquals(signature("open|\(id)"), mac) ? id : nil
+        return Token.constantTimeEquals(Token.signature("open|\(id)", key: secret), mac) ? id : nil
     }
 
     /// The delivery of a click token for `url`, or nil when the token is malformed or forged, or was made for
     /// another URL.
     func clickDelivery(_ token: String, url: String) -> Int64? {
         guard url.utf8.count <= Self.maxURLLength, let (id, mac) = Self.split(token) else { return nil }
-        return Token.constantTimeEquals(signature("click|\(id)|\(url)"), mac) ? id : nil
+        return Token.constantTimeEquals(Token.signature("click|\(id)|\(url)", key: secret), mac) ? id : nil
     }
 
     private static func split(_ token: String) -> (Int64, String)? {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, parts[0].count <= 19, let id = Int64(parts[0]), id > 0 else { return nil }
         return (id, String(parts[1]))
-    }
-
-    private func signature(_ payload: String) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: secret)
-        return Token.base64URL(Array(mac).prefix(18))
     }
 }

@@ -18,7 +18,7 @@ struct UnsubscribeToken: Sendable, Equatable {
     /// The token as it appears in links: `payload.signature`, both base64url.
     func encoded(secret: SymmetricKey) -> String {
         let payload = Token.base64URL(Array("\(subscriberID)|\(listID)|\(expiresAt)".utf8))
-        return payload + "." + Self.signature(payload, secret: secret)
+        return payload + "." + Token.signature(payload, key: secret)
     }
 
     /// Reads and checks a token; nil when it is malformed, forged or expired.
@@ -26,17 +26,12 @@ struct UnsubscribeToken: Sendable, Equatable {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 2, text.count < 400 else { return nil }
         let payload = String(parts[0])
-        guard Token.constantTimeEquals(signature(payload, secret: secret), String(parts[1])),
+        guard Token.constantTimeEquals(Token.signature(payload, key: secret), String(parts[1])),
             let bytes = base64URLDecode(payload)
         else { return nil }
         let fields = String(decoding: bytes, as: UTF8.self).split(separator: "|", omittingEmptySubsequences: false)
         guard fields.count == 3, let expiresAt = Int64(fields[2]), expiresAt > now else { return nil }
         return UnsubscribeToken(subscriberID: String(fields[0]), listID: String(fields[1]), expiresAt: expiresAt)
-    }
-
-    private static func signature(_ payload: String, secret: SymmetricKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(payload.utf8), using: secret)
-        return Token.base64URL(Array(mac).prefix(18))
     }
 
     private static func base64URLDecode(_ text: String) -> [UInt8]? {
