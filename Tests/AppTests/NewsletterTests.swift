@@ -55,6 +55,18 @@ import Testing
         return campaign
     }
 
+    /// Subscribes ada@example.test, sends her a campaign and returns its List-Unsubscribe header line.
+    static func listUnsubscribeHeaderAfterACampaign(_ app: TestApp, _ client: any TestClientProtocol) async throws
+        -> String
+    {
+        _ = try await subscribeAndConfirm(app, client, email: "ada@example.test")
+        let campaign = try await startCampaign(app)
+        try await app.services.sendCampaigns()
+        let mail = try #require(campaignMail(app, campaignID: campaign.id).first)
+        return try #require(
+            unfolded(mail).components(separatedBy: "\r\n").first { $0.hasPrefix("List-Unsubscribe: ") })
+    }
+
     static func count(_ app: TestApp, _ sql: String) async throws -> Int {
         try await app.services.database.sql.raw(SQLQueryString(sql)).first()?.decode(column: "n", as: Int.self) ?? -1
     }
@@ -197,12 +209,7 @@ import Testing
         try await TestApp.with { app in
             try await app.test { client in
                 // Given a subscriber who received a campaign
-                _ = try await Self.subscribeAndConfirm(app, client, email: "ada@example.test")
-                let campaign = try await Self.startCampaign(app)
-                try await app.services.sendCampaigns()
-                let mail = try #require(Self.campaignMail(app, campaignID: campaign.id).first)
-                let header = try #require(
-                    Self.unfolded(mail).components(separatedBy: "\r\n").first { $0.hasPrefix("List-Unsubscribe: ") })
+                let header = try await Self.listUnsubscribeHeaderAfterACampaign(app, client)
                 let url = try #require(header.split(separator: "<").dropFirst().first?.split(separator: ">").first)
                 let path = String(url.dropFirst("http://127.0.0.1:8080".count))
 
@@ -275,12 +282,7 @@ import Testing
         try await TestApp.with { app in
             try await app.test { client in
                 // Given a subscriber who received a campaign with a mailto alternative
-                _ = try await Self.subscribeAndConfirm(app, client, email: "ada@example.test")
-                let campaign = try await Self.startCampaign(app)
-                try await app.services.sendCampaigns()
-                let mail = try #require(Self.campaignMail(app, campaignID: campaign.id).first)
-                let header = try #require(
-                    Self.unfolded(mail).components(separatedBy: "\r\n").first { $0.hasPrefix("List-Unsubscribe: ") })
+                let header = try await Self.listUnsubscribeHeaderAfterACampaign(app, client)
                 let mailto = try #require(header.components(separatedBy: "<mailto:").last?.split(separator: ">").first)
                 let subject = try #require(mailto.split(separator: "?subject=").last)
                     .replacingOccurrences(of: "%20", with: " ")
