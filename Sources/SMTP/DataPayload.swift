@@ -7,6 +7,12 @@ struct DataPayload: Sendable {
     /// Whether the content has bytes of 0x80 or above, which asks for `BODY=8BITMIME`.
     var hasEightBitBytes: Bool
 
+    /// Wraps content already in wire form.
+    init(content: ByteBuffer, hasEightBitBytes: Bool) {
+        self.content = content
+        self.hasEightBitBytes = hasEightBitBytes
+    }
+
     /// Converts a message with any line endings in one pass (one copy, into the buffer).
     /// - Parameters:
     ///   - message: The RFC 5322 message.

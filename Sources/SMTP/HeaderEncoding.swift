@@ -63,11 +63,26 @@ enum HeaderEncoding {
         if needsEncoding(displayName) {
             return encodedWords(displayName)
         }
-        let isAtomSequence =
-            displayName.unicodeScalars.allSatisfy { $0 == " " || isAtomText($0) }
-            && !displayName.hasPrefix(" ") && !displayName.hasSuffix(" ") && !displayName.contains("  ")
-        if isAtomSequence {
-            return displayName.split(separator: " ").map(String.init)
+        // Printable ASCII here: atoms separated by single spaces, nothing around them, go as they are.
+        if displayName.isEmpty { return [] }
+        var isAtomSequence = true
+        var afterSpace = true
+        for byte in displayName.utf8 {
+            if byte == 0x20 {
+                if afterSpace {
+                    isAtomSequence = false
+                    break
+                }
+                afterSpace = true
+            } else if isAtomText(Unicode.Scalar(byte)) {
+                afterSpace = false
+            } else {
+                isAtomSequence = false
+                break
+            }
+        }
+        if isAtomSequence && !afterSpace {
+            return displayName.utf8.split(separator: 0x20).map { String(Substring($0)) }
         }
         let escaped = displayName.replacingOccurrences(of: "\\", with: "\\\\")
             .replacingOccurrences(of: "\"", with: "\\\"")
@@ -132,10 +147,11 @@ enum HeaderEncoding {
     /// Whether `scalar` is RFC 5322 `atext` (may appear unquoted in a phrase).
     private static func isAtomText(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar {
-        case "a"..."z", "A"..."Z", "0"..."9":
+        case "a"..."z", "A"..."Z", "0"..."9", "!", "#", "$", "%", "&", "'", "*", "+", "-", "/", "=", "?", "^", "_", "`",
+            "{", "|", "}", "~":
             return true
         default:
-            return "!#$%&'*+-/=?^_`{|}~".unicodeScalars.contains(scalar)
+            return false
         }
     }
 

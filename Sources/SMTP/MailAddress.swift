@@ -36,11 +36,12 @@ public struct MailAddress: Sendable, Equatable {
             throw .headerInjection(field: field)
         }
         // Plain ASCII (nearly every address) is checked byte by byte; Unicode properties only otherwise.
-        let isASCII = address.utf8.allSatisfy { $0 < 0x80 }
+        if address.utf8.allSatisfy({ $0 < 0x80 }) {
+            try validateASCII(address, field: field)
+            return
+        }
         for scalar in address.unicodeScalars {
-            let isSpace =
-                isASCII ? scalar == " " || (0x09...0x0D).contains(scalar.value) : scalar.properties.isWhitespace
-            if isSpace || scalar.value < 0x20 || scalar.value == 0x7F {
+            if scalar.properties.isWhitespace || scalar.value < 0x20 || scalar.value == 0x7F {
                 throw .invalidAddress("\(field) contains whitespace or a control character")
             }
             if Self.forbidden.contains(scalar) {
@@ -59,6 +60,48 @@ public struct MailAddress: Sendable, Equatable {
             throw .invalidAddress("\(field) has an empty label in its domain")
         }
         if parts[0].utf8.count > 64 || address.utf8.count > 254 {
+            throw .invalidAddress("\(field) is too long")
+        }
+    }
+
+    /// `validate(_:field:)` for an ASCII address, in one pass over its bytes; the same rules, the same errors.
+    private static func validateASCII(_ address: String, field: String) throws(MailError) {
+        var atCount = 0
+        var localLength = 0
+        var previous: UInt8 = 0
+        var count = 0
+        var emptyLabel = false
+        for byte in address.utf8 {
+            switch byte {
+            case 0x00...0x20, 0x7F:
+                throw .invalidAddress("\(field) contains whitespace or a control character")
+            case UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\""),
+                UInt8(ascii: "\\"), UInt8(ascii: "("), UInt8(ascii: ")"):
+                throw .invalidAddress("\(field) contains a character that is not allowed (<>,;\"\\())")
+            case UInt8(ascii: "@"):
+                atCount += 1
+            case UInt8(ascii: "."):
+                // In the domain: a dot right after the @ or after another dot leaves a label empty.
+                if atCount == 1 && (previous == UInt8(ascii: "@") || previous == UInt8(ascii: ".")) {
+                    emptyLabel = true
+                }
+            default:
+                break
+            }
+            if atCount == 0 { localLength += 1 }
+            previous = byte
+            count += 1
+        }
+        guard atCount == 1 else {
+            throw .invalidAddress("\(field) must contain exactly one @")
+        }
+        guard localLength > 0, previous != UInt8(ascii: "@") else {
+            throw .invalidAddress("\(field) needs a local part and a domain around the @")
+        }
+        if emptyLabel || previous == UInt8(ascii: ".") {
+            throw .invalidAddress("\(field) has an empty label in its domain")
+        }
+        if localLength > 64 || count > 254 {
             throw .invalidAddress("\(field) is too long")
         }
     }

@@ -21,26 +21,7 @@ extension MailMessage {
     ///   CR, LF or NUL; `MailError.invalidHeader` for a malformed Message-ID or an extra header whose name is
     ///   malformed or reserved; `MailError.invalidAddress` when there is no recipient.
     public func render() throws(MailError) -> String {
-        guard !to.isEmpty else {
-            throw .invalidAddress("the message has no recipient")
-        }
-        var headers: [String] = [
-            "Date: \(Self.rfc5322Date(date))",
-            HeaderEncoding.addressList(name: "From", mailboxes: [from]),
-            HeaderEncoding.addressList(name: "To", mailboxes: to),
-        ]
-        if let replyTo {
-            headers.append(HeaderEncoding.addressList(name: "Reply-To", mailboxes: [replyTo]))
-        }
-        headers.append(try HeaderEncoding.unstructured(name: "Subject", value: subject, encodeLongWords: true))
-        headers.append("Message-ID: <\(try validatedMessageID())>")
-        headers.append("MIME-Version: 1.0")
-        for header in extraHeaders {
-            try Self.validateExtraHeaderName(header.name)
-            headers.append(
-                try HeaderEncoding.unstructured(name: header.name, value: header.value, encodeLongWords: false))
-        }
-
+        var headers = try headerLines()
         let textPart = QuotedPrintable.encode(textBody)
         guard let htmlBody else {
             headers.append("Content-Type: text/plain; charset=utf-8")
@@ -60,6 +41,30 @@ extension MailMessage {
         }
         body += "\r\n--\(boundary)--\r\n"
         return headers.joined(separator: "\r\n") + "\r\n\r\n" + body
+    }
+
+    /// The header lines `render()` writes before the content headers, validated.
+    func headerLines() throws(MailError) -> [String] {
+        guard !to.isEmpty else {
+            throw .invalidAddress("the message has no recipient")
+        }
+        var headers: [String] = [
+            "Date: \(Self.rfc5322Date(date))",
+            HeaderEncoding.addressList(name: "From", mailboxes: [from]),
+            HeaderEncoding.addressList(name: "To", mailboxes: to),
+        ]
+        if let replyTo {
+            headers.append(HeaderEncoding.addressList(name: "Reply-To", mailboxes: [replyTo]))
+        }
+        headers.append(try HeaderEncoding.unstructured(name: "Subject", value: subject, encodeLongWords: true))
+        headers.append("Message-ID: <\(try validatedMessageID())>")
+        headers.append("MIME-Version: 1.0")
+        for header in extraHeaders {
+            try Self.validateExtraHeaderName(header.name)
+            headers.append(
+                try HeaderEncoding.unstructured(name: header.name, value: header.value, encodeLongWords: false))
+        }
+        return headers
     }
 
     /// The Message-ID, checked to be a single token that cannot break out of its angle brackets.
@@ -89,7 +94,7 @@ extension MailMessage {
     }
 
     /// A boundary derived from the Message-ID (FNV-1a), so that rendering is repeatable.
-    private func boundary() -> String {
+    func boundary() -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in messageID.utf8 {
             hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3

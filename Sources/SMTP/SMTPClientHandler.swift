@@ -21,8 +21,8 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private struct Waiter {
         /// Completed with the reply.
         var promise: EventLoopPromise<SMTPReply>
-        /// Fails the connection when the reply is late.
-        var timeoutTask: Scheduled<Void>
+        /// When the reply is late: the connection fails then.
+        var deadline: NIODeadline
     }
 
     /// Requests waiting for replies, oldest first.
@@ -33,6 +33,10 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private var failure: SMTPError?
     /// Shares the failure with commands that can no longer reach this handler.
     private let failureRecord: FailureRecord
+    /// The one timer of the connection, armed for the oldest waiter's deadline (or an earlier one). When it fires
+    /// it checks the oldest waiter and re-arms, so a busy connection schedules a timer about once per timeout
+    /// rather than once per command.
+    private var timer: (task: Scheduled<Void>, deadline: NIODeadline)?
 
     /// Creates the handler for one connection.
     /// - Parameter failureRecord: Where the first failure is recorded for the connection's other parts.
@@ -55,10 +59,11 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             if waiters.isEmpty, let reply = unclaimed.popFirst() {
                 replyPromise.succeed(reply)
             } else {
-                let timeoutTask = context.eventLoop.assumeIsolated().scheduleTask(in: request.timeout) { [self] in
-                    self.fail(context: context, with: .timeout)
+                let deadline = NIODeadline.now() + request.timeout
+                waiters.append(Waiter(promise: replyPromise, deadline: deadline))
+                if timer.map({ deadline < $0.deadline }) ?? true {
+                    arm(context: context, at: deadline)
                 }
-                waiters.append(Waiter(promise: replyPromise, timeoutTask: timeoutTask))
             }
         }
         guard let command = request.command else {
@@ -76,7 +81,6 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let reply = unwrapInboundIn(data)
         if let waiter = waiters.popFirst() {
-            waiter.timeoutTask.cancel()
             waiter.promise.succeed(reply)
         } else if unclaimed.count < Self.maximumUnclaimedReplies {
             unclaimed.append(reply)
@@ -105,13 +109,37 @@ final class SMTPClientHandler: ChannelDuplexHandler {
             failureRecord.record(error)
         }
         let failure = self.failure ?? error
+        timer?.task.cancel()
+        timer = nil
         while let waiter = waiters.popFirst() {
-            waiter.timeoutTask.cancel()
             waiter.promise.fail(failure)
         }
         unclaimed.removeAll()
         if context.channel.isActive {
             context.close(promise: nil)
+        }
+    }
+
+    /// Schedules the timer for `deadline`.
+    private func arm(context: ChannelHandlerContext, at deadline: NIODeadline) {
+        timer?.task.cancel()
+        let task = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
+            self.timer = nil
+            self.checkDeadline(context: context)
+        }
+        timer = (task, deadline)
+    }
+
+    /// Fails the connection when a waiting reply is late, otherwise re-arms the timer for the earliest deadline
+    /// (none when nothing waits; the next request arms it).
+    private func checkDeadline(context: ChannelHandlerContext) {
+        guard failure == nil else { return }
+        let now = NIODeadline.now()
+        guard let earliest = waiters.map(\.deadline).min() else { return }
+        if earliest <= now {
+            fail(context: context, with: .timeout)
+        } else {
+            arm(context: context, at: earliest)
         }
     }
 

@@ -23,6 +23,24 @@ public final class SMTPConnection: Sendable {
     private let loop: EventLoopIsolation
     /// Whether the connection may still be used; becomes `false` once and stays so.
     private let isOpen = Mutex(true)
+    /// The envelope of the next message, written right after the previous message's final dot (see
+    /// `send(_:from:to:then:)`), and the replies to it that have not been read yet.
+    private let prepared = Mutex<PreparedEnvelope?>(nil)
+
+    /// An envelope sent ahead of its message's content.
+    private struct PreparedEnvelope: Sendable {
+        let from: String
+        let recipients: [String]
+        /// MAIL FROM, each RCPT TO, DATA.
+        let replies: [CommandChannel.PendingReply]
+    }
+
+    /// The envelope of a message that is to follow on the same connection.
+    struct NextEnvelope: Sendable {
+        let from: String
+        let recipients: [String]
+        let hasEightBitBytes: Bool
+    }
 
     /// Wraps a channel that has completed the handshake.
     private init(commands: CommandChannel, capabilities: [String]) {
@@ -138,7 +156,41 @@ public final class SMTPConnection: Sendable {
     func send(_ payload: DataPayload, from envelopeFrom: String, to recipients: [String]) async throws(SMTPError)
         -> String
     {
-        try await send(payload, from: envelopeFrom, to: recipients, on: loop)
+        try await send(payload, from: envelopeFrom, to: recipients, then: nil, on: loop)
+    }
+
+    /// Sends a prepared message and, when the server offers PIPELINING and `next` is given, writes the next
+    /// message's envelope (MAIL FROM, RCPT TO, DATA) together with this message's final dot: one write and one
+    /// round of replies per message instead of two.
+    ///
+    /// The next call must then send that message (same envelope); its envelope replies are checked first. When
+    /// it does not come, ``abandon()`` the connection: the server waits for content, so the only safe way out is
+    /// to close the connection, which drops the half-begun transaction without delivering anything.
+    /// - Parameters:
+    ///   - payload: The message in wire form.
+    ///   - envelopeFrom: The envelope sender, validated; empty for `<>`.
+    ///   - recipients: The envelope recipients, validated, at least one.
+    ///   - next: The envelope of the message that follows, validated.
+    /// - Returns: The server's reply text to the end of DATA.
+    /// - Throws: `SMTPError`, see `send(_:from:to:)`. After a failure the connection is not usable when a next
+    ///   envelope had been written.
+    func send(
+        _ payload: DataPayload, from envelopeFrom: String, to recipients: [String], then next: NextEnvelope?
+    ) async throws(SMTPError) -> String {
+        try await send(payload, from: envelopeFrom, to: recipients, then: next, on: loop)
+    }
+
+    /// Whether the envelope of a next message was written and its content not yet sent.
+    var hasPreparedEnvelope: Bool {
+        prepared.withLock { $0 != nil }
+    }
+
+    /// Closes the connection without QUIT (which a server waiting for message content would take as content);
+    /// a transaction begun ahead is dropped by the server, nothing is delivered.
+    func abandon() async {
+        prepared.withLock { $0 = nil }
+        isOpen.withLock { $0 = false }
+        await commands.close()
     }
 
     /// `send(_:from:to:)` for a prepared message, running on the event loop: writes go straight into the channel
@@ -151,7 +203,8 @@ public final class SMTPConnection: Sendable {
     /// - Returns: The server's reply text to the end of DATA.
     /// - Throws: `SMTPError`, see `send(_:from:to:)`.
     private func send(
-        _ payload: DataPayload, from envelopeFrom: String, to recipients: [String], on loop: isolated EventLoopIsolation
+        _ payload: DataPayload, from envelopeFrom: String, to recipients: [String], then next: NextEnvelope?,
+        on loop: isolated EventLoopIsolation
     ) async throws(SMTPError) -> String {
         await turnstile.enter()
         defer { turnstile.leave() }
@@ -160,7 +213,7 @@ public final class SMTPConnection: Sendable {
         }
         let start = ContinuousClock.now
         do {
-            let reply = try await transaction(payload, from: envelopeFrom, to: recipients)
+            let reply = try await transaction(payload, from: envelopeFrom, to: recipients, then: next)
             commands.logger.debug(
                 "SMTP message accepted",
                 metadata: [
@@ -214,7 +267,14 @@ public final class SMTPConnection: Sendable {
         guard wasOpen else {
             return
         }
-        _ = try? await commands.execute("QUIT", verb: "QUIT", timeout: min(commands.commandTimeout, .seconds(5)))
+        // A server that accepted DATA ahead of the content would take QUIT for content.
+        let waitsForContent = prepared.withLock { prepared in
+            defer { prepared = nil }
+            return prepared != nil
+        }
+        if !waitsForContent {
+            _ = try? await commands.execute("QUIT", verb: "QUIT", timeout: min(commands.commandTimeout, .seconds(5)))
+        }
         await commands.close()
     }
 
@@ -227,11 +287,57 @@ public final class SMTPConnection: Sendable {
     /// - Returns: The reply to the end of DATA.
     /// - Throws: The first failure, as `SMTPError`.
     private func transaction(
-        _ payload: DataPayload, from envelopeFrom: String, to recipients: [String],
+        _ payload: DataPayload, from envelopeFrom: String, to recipients: [String], then next: NextEnvelope?,
         isolation: isolated (any Actor)? = #isolation
     ) async throws(SMTPError) -> SMTPReply {
+        let pipelining = capabilities.contains("PIPELINING")
+        if let ahead = prepared.withLock({ prepared in
+            defer { prepared = nil }
+            return prepared
+        }) {
+            guard ahead.from == envelopeFrom, ahead.recipients == recipients else {
+                // Not the message announced: its envelope cannot be taken back.
+                isOpen.withLock { $0 = false }
+                await commands.close()
+                throw .connectionFailed("The message is not the one whose envelope was sent ahead.")
+            }
+            try await checkEnvelope(ahead.replies)
+        } else {
+            let envelope = envelopeCommands(
+                from: envelopeFrom, to: recipients, hasEightBitBytes: payload.hasEightBitBytes)
+            if pipelining {
+                try await checkEnvelope(commands.write(envelope))
+            } else {
+                try await expect(250, from: commands.reply(to: commands.write([envelope[0]])[0]))
+                for command in envelope.dropFirst().dropLast() {
+                    try await expect(250, 251, from: commands.reply(to: commands.write([command])[0]))
+                }
+                try await expect(354, from: commands.reply(to: commands.write([envelope[envelope.count - 1]])[0]))
+            }
+        }
+        var items: [CommandChannel.Outgoing] = [
+            .init(bytes: payload.content, verb: nil), .init(bytes: DotStuffing.terminator, verb: "message"),
+        ]
+        if let next, pipelining {
+            items += envelopeCommands(from: next.from, to: next.recipients, hasEightBitBytes: next.hasEightBitBytes)
+        }
+        let pending = commands.write(items)
+        if pending.count > 1, let next {
+            prepared.withLock {
+                $0 = PreparedEnvelope(from: next.from, recipients: next.recipients, replies: Array(pending.dropFirst()))
+            }
+        }
+        let reply = try await commands.reply(to: pending[0])
+        try expect(250, from: reply)
+        return reply
+    }
+
+    /// MAIL FROM (with `BODY=8BITMIME` and `SMTPUTF8` where needed and offered), one RCPT TO per recipient, DATA.
+    private func envelopeCommands(from envelopeFrom: String, to recipients: [String], hasEightBitBytes: Bool)
+        -> [CommandChannel.Outgoing]
+    {
         var mailFrom = "MAIL FROM:<\(envelopeFrom)>"
-        if payload.hasEightBitBytes, capabilities.contains("8BITMIME") {
+        if hasEightBitBytes, capabilities.contains("8BITMIME") {
             mailFrom += " BODY=8BITMIME"
         }
         let isASCII = { (address: String) in address.utf8.allSatisfy { $0 < 0x80 } }
@@ -245,38 +351,22 @@ public final class SMTPConnection: Sendable {
             envelope.append(.init(bytes: allocator.buffer(string: "RCPT TO:<\(recipient)>\r\n"), verb: "RCPT"))
         }
         envelope.append(.init(bytes: allocator.buffer(staticString: "DATA\r\n"), verb: "DATA"))
-
-        if capabilities.contains("PIPELINING") {
-            try await pipelineEnvelope(envelope)
-        } else {
-            try await expect(250, from: commands.reply(to: commands.write([envelope[0]])[0]))
-            for command in envelope.dropFirst().dropLast() {
-                try await expect(250, 251, from: commands.reply(to: commands.write([command])[0]))
-            }
-            try await expect(354, from: commands.reply(to: commands.write([envelope[envelope.count - 1]])[0]))
-        }
-        let pending = commands.write([
-            .init(bytes: payload.content, verb: nil), .init(bytes: DotStuffing.terminator, verb: "message"),
-        ])
-        let reply = try await commands.reply(to: pending[0])
-        try expect(250, from: reply)
-        return reply
+        return envelope
     }
 
-    /// Writes MAIL FROM, the RCPT TOs and DATA as one group (RFC 2920) and checks the replies in order.
+    /// Checks the replies to MAIL FROM, the RCPT TOs and DATA written as one group (RFC 2920), in order.
     ///
     /// When a command failed but DATA was still answered 354 the server now reads message content. With no
     /// recipient accepted, the lone `.` ends an empty message that cannot be delivered, and the session is back
     /// in a state where RSET works. With a recipient accepted, the `.` would deliver an empty message to them,
     /// so the connection is closed instead, which makes the server drop the transaction.
     /// - Parameters:
-    ///   - envelope: MAIL FROM, each RCPT TO, and DATA.
+    ///   - pending: The replies to MAIL FROM, each RCPT TO, and DATA.
     ///   - isolation: Where the caller runs (the event loop); the replies resume it there.
     /// - Throws: The error of the first command that failed, in order.
-    private func pipelineEnvelope(
-        _ envelope: [CommandChannel.Outgoing], isolation: isolated (any Actor)? = #isolation
+    private func checkEnvelope(
+        _ pending: [CommandChannel.PendingReply], isolation: isolated (any Actor)? = #isolation
     ) async throws(SMTPError) {
-        let pending = commands.write(envelope)
         var failure: SMTPError?
         var isMailAccepted = false
         var acceptedRecipients = 0
@@ -321,12 +411,17 @@ public final class SMTPConnection: Sendable {
     ///   - error: How the transaction failed.
     ///   - isolation: Where the caller runs (the event loop).
     private func recover(after error: SMTPError, isolation: isolated (any Actor)? = #isolation) async {
+        if hasPreparedEnvelope {
+            // RSET would arrive after a DATA the server may have accepted, and be taken for content.
+            await abandon()
+            return
+        }
         switch error {
         case .transient(let code, _) where code == 421:
             // 421: the server is closing the channel; nothing more can be said on it.
             break
         case .transient, .permanent:
-            // A connection closed on purpose (see `pipelineEnvelope`) or by the server cannot take RSET.
+            // A connection closed on purpose (see `checkEnvelope`) or by the server cannot take RSET.
             if isUsable, (try? await commands.execute("RSET", verb: "RSET"))?.code == 250 {
                 return
             }

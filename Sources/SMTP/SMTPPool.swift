@@ -12,7 +12,7 @@ import Synchronization
 /// lasts. Logs carry only host, port, counts, codes and timings.
 public final class SMTPPool: Sendable {
     /// A connection and how many messages it has carried.
-    private struct Lease: Sendable {
+    struct Lease: Sendable {
         /// The connection.
         let connection: SMTPConnection
         /// Transactions started on it, failed ones included.
@@ -56,7 +56,7 @@ public final class SMTPPool: Sendable {
     /// The most connections open at once.
     private let size: Int
     /// How many messages a connection carries before it is replaced.
-    private let maxMessagesPerConnection: Int
+    let maxMessagesPerConnection: Int
     /// The event loops connections run on.
     private let eventLoopGroup: any EventLoopGroup
     /// Handed to each connection; the pool's own entries carry counts only.
@@ -121,6 +121,28 @@ public final class SMTPPool: Sendable {
         try SMTPConnection.validateEnvelope(from: envelopeFrom, to: recipients)
         return try await send(
             DataPayload(rawMessage, allocator: allocator), from: envelopeFrom, to: recipients, preferring: loop)
+    }
+
+    /// Sends a message already in wire form, like `send(_:from:to:preferring:)` with a `String`, without converting
+    /// or copying it.
+    /// - Parameters:
+    ///   - message: The message, e.g. from `MailMessage.render(text:html:)`.
+    ///   - envelopeFrom: The envelope sender; empty for the null sender `<>`.
+    ///   - recipients: The envelope recipients, at least one.
+    ///   - loop: The event loop the caller runs on; `nil` for any.
+    /// - Returns: The server's reply text to the end of DATA.
+    /// - Throws: As `send(_:from:to:)`.
+    public func send(
+        _ message: WireMessage, from envelopeFrom: String, to recipients: [String], preferring loop: (any EventLoop)?
+    ) async throws -> String {
+        try SMTPConnection.validateEnvelope(from: envelopeFrom, to: recipients)
+        return try await send(message.payload, from: envelopeFrom, to: recipients, preferring: loop)
+    }
+
+    /// A sender's own connection for a series of messages, see ``SMTPSession``.
+    /// - Parameter loop: The event loop the sender runs on; `nil` for any.
+    public func session(preferring loop: (any EventLoop)?) -> SMTPSession {
+        SMTPSession(pool: self, loop: loop)
     }
 
     /// The event loops connections may run on, one ``EventLoopTaskExecutor`` each for senders that want to run
@@ -207,7 +229,7 @@ public final class SMTPPool: Sendable {
     /// - Returns: The connection with its message count.
     /// - Throws: `SMTPError` when a new connection cannot be opened or the pool is shut down;
     ///   `CancellationError`.
-    private func lease(preferring loop: (any EventLoop)?) async throws -> Lease {
+    func lease(preferring loop: (any EventLoop)?) async throws -> Lease {
         switch try await acquire(preferring: loop) {
         case .connection(let lease):
             return lease
@@ -288,8 +310,10 @@ public final class SMTPPool: Sendable {
     /// Gives a connection back after a transaction: to the next waiter or the idle list when it is still usable
     /// and has messages left; otherwise closes it (QUIT when it is still open) and frees its place.
     /// - Parameter lease: The connection and its message count.
-    private func release(_ lease: Lease) async {
-        if lease.connection.isUsable, lease.messages < maxMessagesPerConnection {
+    func release(_ lease: Lease) async {
+        if lease.connection.isUsable, !lease.connection.hasPreparedEnvelope,
+            lease.messages < maxMessagesPerConnection
+        {
             let (isKept, waiter) = state.withLock { state -> (Bool, Waiter?) in
                 if state.isShutDown {
                     return (false, nil)
@@ -311,7 +335,7 @@ public final class SMTPPool: Sendable {
 
     /// Frees the place of a connection that was closed or could not be opened: hands it to the next waiter as a
     /// place to open a connection in, or wakes `shutdown()` when it was the last one.
-    private func vacate() {
+    func vacate() {
         let (waiter, shutdownWaiters) = state.withLock { state -> (Waiter?, [CheckedContinuation<Void, Never>]) in
             if !state.isShutDown, let waiter = state.waiters.popFirst() {
                 return (waiter, [])
@@ -326,6 +350,90 @@ public final class SMTPPool: Sendable {
         waiter?.continuation.resume(returning: .open(stale: nil))
         for continuation in shutdownWaiters {
             continuation.resume()
+        }
+    }
+}
+
+/// One sender's connection from a pool, kept for a series of messages so that each message's envelope can go out
+/// with the previous message's final dot (see ``send(_:from:to:then:)``).
+///
+/// The connection is leased on the first send and kept; a broken one is given back and replaced on the next
+/// send, and one that carried the pool's limit of messages is replaced too. Call ``finish()`` when done. A
+/// session is for one task; it is not shared.
+public final class SMTPSession {
+    private let pool: SMTPPool
+    private let loop: (any EventLoop)?
+    private var lease: SMTPPool.Lease?
+
+    init(pool: SMTPPool, loop: (any EventLoop)?) {
+        self.pool = pool
+        self.loop = loop
+    }
+
+    deinit {
+        if let lease {
+            let pool = pool
+            Task { await pool.finish(lease) }
+        }
+    }
+
+    /// Sends one message; with `next`, that message's envelope goes out together with this message's end, and
+    /// the next `send` must be that message (otherwise the connection is dropped and the message sent on a new
+    /// one; nothing is lost or sent twice).
+    /// - Parameters:
+    ///   - message: The message.
+    ///   - envelopeFrom: The envelope sender; empty for `<>`.
+    ///   - recipients: The envelope recipients, at least one.
+    ///   - next: The message that will be sent next, with its envelope, if known.
+    /// - Returns: The server's reply text to the end of DATA.
+    /// - Throws: As `SMTPPool.send(_:from:to:)`; `next`'s envelope is checked too (`MailError`).
+    public func send(
+        _ message: WireMessage, from envelopeFrom: String, to recipients: [String],
+        then next: (message: WireMessage, from: String, to: [String])?
+    ) async throws -> String {
+        try SMTPConnection.validateEnvelope(from: envelopeFrom, to: recipients)
+        if let next {
+            try SMTPConnection.validateEnvelope(from: next.from, to: next.to)
+        }
+        if let current = lease, !current.connection.isUsable || current.messages >= pool.maxMessagesPerConnection {
+            lease = nil
+            await pool.finish(current)
+        }
+        var current: SMTPPool.Lease
+        if let lease {
+            current = lease
+        } else {
+            current = try await pool.lease(preferring: loop)
+        }
+        current.messages += 1
+        // The last message the connection may carry announces nothing: the connection is replaced after it.
+        let ahead =
+            current.messages < pool.maxMessagesPerConnection
+            ? next.map {
+                SMTPConnection.NextEnvelope(
+                    from: $0.from, recipients: $0.to, hasEightBitBytes: $0.message.payload.hasEightBitBytes)
+            } : nil
+        lease = current
+        return try await current.connection.send(message.payload, from: envelopeFrom, to: recipients, then: ahead)
+    }
+
+    /// Gives the connection back (or closes it when a next message's envelope went out and the message did not).
+    public func finish() async {
+        guard let current = lease else { return }
+        lease = nil
+        await pool.finish(current)
+    }
+}
+
+extension SMTPPool {
+    /// Takes back a session's connection: closed without QUIT when it waits for content announced ahead,
+    /// otherwise released as after any send.
+    func finish(_ lease: Lease) async {
+        if lease.connection.hasPreparedEnvelope {
+            await lease.connection.abandon()
+            vacate()
+        } else {
+            await release(lease)
         }
     }
 }

@@ -170,7 +170,8 @@ above. Postfix $(postconf -d mail_version 2>/dev/null | awk '{ print $3 }').
   $MESSAGES -l $BODY_BYTES\` ($SESSIONS parallel sessions, connections kept open, $BODY_BYTES-byte bodies, the
   size of Steward's rendered body). Steward: \`steward campaign send\` (wall time of the whole command, start-up
   included) of a Markdown campaign with \`{{name}}\` personalisation to $MESSAGES imported subscribers, over
-  $SESSIONS pooled connections with PIPELINING; each message ($MESSAGE_BYTES bytes with headers: multipart text and
+  $SESSIONS pooled connections with PIPELINING (each message's envelope written with the previous message's end);
+  each message ($MESSAGE_BYTES bytes with headers: multipart text and
   HTML, List-Unsubscribe with a signed token per recipient) is rendered, the recipient's address and name are
   decrypted from their own data key, consent is checked per batch, and each accepted message is in the sent journal before the
   connection sends the next. Peak RSS from GNU time's "Maximum resident set size".

@@ -22,6 +22,9 @@ struct CampaignComposer: Sendable {
     /// The HTML layout split around the body and the unsubscribe link: [before body, between, after link].
     private let htmlPieces: [String]
     private let textPieces: [String]
+    /// The same pieces quoted-printable encoded, once for every message.
+    private let htmlChunks: [QuotedPrintable.Chunk]
+    private let textChunks: [QuotedPrintable.Chunk]
     let signer: DKIMSigner?
     let unsubscribeMailbox: String
 
@@ -48,6 +51,8 @@ struct CampaignComposer: Sendable {
         ]
         htmlPieces = Self.split(renderer.render("emails/campaign.html", model) ?? Self.bodyMarker + Self.linkMarker)
         textPieces = Self.split(renderer.render("emails/campaign.txt", model) ?? Self.bodyMarker + Self.linkMarker)
+        htmlChunks = htmlPieces.map(QuotedPrintable.Chunk.init)
+        textChunks = textPieces.map(QuotedPrintable.Chunk.init)
     }
 
     /// One recipient's message, ready for SMTP.
@@ -65,9 +70,49 @@ struct CampaignComposer: Sendable {
         tracking: MessageTracking? = nil
     ) throws -> String {
         let parts = parts(email: email, name: name, unsubscribeURL: unsubscribeURL, tracking: tracking)
-        let message = MailMessage(
+        let message = try mail(
+            email: email, name: name, subject: parts.subject, text: parts.text, html: parts.html,
+            unsubscribeURL: unsubscribeURL, token: token, messageID: messageID, date: date)
+        let raw = try message.render()
+        return try signer.map { try $0.sign(raw, at: date) } ?? raw
+    }
+
+    /// One recipient's message like ``message(email:name:unsubscribeURL:token:messageID:date:tracking:)``, in
+    /// SMTP's wire form: the layout around the body is encoded once per campaign, not per message. With DKIM the
+    /// message is rendered and signed as text first.
+    func wireMessage(
+        email: String, name: String?, unsubscribeURL: String, token: String, messageID: String, date: Date,
+        tracking: MessageTracking? = nil
+    ) throws -> WireMessage {
+        if signer != nil {
+            return WireMessage(
+                try message(
+                    email: email, name: name, unsubscribeURL: unsubscribeURL, token: token, messageID: messageID,
+                    date: date, tracking: tracking))
+        }
+        let body = body(email: email, name: name, unsubscribeURL: unsubscribeURL, tracking: tracking)
+        let message = try mail(
+            email: email, name: name, subject: body.subject, text: "", html: nil, unsubscribeURL: unsubscribeURL,
+            token: token, messageID: messageID, date: date)
+        return try message.render(
+            text: [
+                .encoded(textChunks[0]), .text(body.text), .encoded(textChunks[1]), .text(unsubscribeURL),
+                .encoded(textChunks[2]),
+            ],
+            html: [
+                .encoded(htmlChunks[0]), .text(body.html), .encoded(htmlChunks[1]), .text(Self.escape(unsubscribeURL)),
+                .encoded(htmlChunks[2]),
+            ])
+    }
+
+    /// The message with its headers; the parts are given as they are.
+    private func mail(
+        email: String, name: String?, subject: String, text: String, html: String?, unsubscribeURL: String,
+        token: String, messageID: String, date: Date
+    ) throws -> MailMessage {
+        MailMessage(
             from: from, to: [try MailAddress(email, name: name?.isEmpty == false ? name : nil)],
-            subject: parts.subject, textBody: parts.text, htmlBody: parts.html, date: date, messageID: messageID,
+            subject: subject, textBody: text, htmlBody: html, date: date, messageID: messageID,
             extraHeaders: [
                 (
                     "List-Unsubscribe",
@@ -77,8 +122,6 @@ struct CampaignComposer: Sendable {
                 ("List-Id", "\(listName.filter { $0 != "<" && $0 != ">" && !$0.isNewline }) <\(listID).\(domain)>"),
                 ("Precedence", "bulk"),
             ])
-        let raw = try message.render()
-        return try signer.map { try $0.sign(raw, at: date) } ?? raw
     }
 
     /// The personalised subject, full HTML document and text of one recipient's message.
@@ -86,6 +129,16 @@ struct CampaignComposer: Sendable {
     /// With `tracking`, the web links of the body (not the unsubscribe link, not the layout's) lead through the
     /// tracking route and a 1×1 image follows the body; the plain text is never changed.
     func parts(email: String, name: String?, unsubscribeURL: String, tracking: MessageTracking? = nil) -> (
+        subject: String, html: String, text: String
+    ) {
+        let body = body(email: email, name: name, unsubscribeURL: unsubscribeURL, tracking: tracking)
+        let html = htmlPieces[0] + body.html + htmlPieces[1] + Self.escape(unsubscribeURL) + htmlPieces[2]
+        let text = textPieces[0] + body.text + textPieces[1] + unsubscribeURL + textPieces[2]
+        return (body.subject, html, text)
+    }
+
+    /// The personalised subject, HTML body (without the layout) and text body of one recipient's message.
+    private func body(email: String, name: String?, unsubscribeURL: String, tracking: MessageTracking?) -> (
         subject: String, html: String, text: String
     ) {
         let values = [
@@ -102,9 +155,7 @@ struct CampaignComposer: Sendable {
                 "<img src=\"\(Self.escape(pixel))\" width=\"1\" height=\"1\" alt=\"\" "
                 + "style=\"display:block;width:1px;height:1px;border:0\">"
         }
-        let html = htmlPieces[0] + body + htmlPieces[1] + Self.escape(unsubscribeURL) + htmlPieces[2]
-        let text = textPieces[0] + rendered.text + textPieces[1] + unsubscribeURL + textPieces[2]
-        return (rendered.subject, html, text)
+        return (rendered.subject, body, rendered.text)
     }
 
     /// Splits a rendered layout at the body marker and the link marker into exactly three pieces.

@@ -482,6 +482,10 @@ final class CampaignEngine: Sendable {
     }
 
     /// One connection's sender: takes recipients from the feed until it is empty or the campaign stops.
+    ///
+    /// When the next recipient is already in the feed, its message is rendered before the current one is sent and
+    /// its envelope goes out with the current message's end (one round trip per message). A message announced
+    /// that way is sent even when the campaign stops meanwhile; nothing else is.
     private func work(
         feed: RecipientFeed, stop: StopCheck, campaign: Campaign, composer: CampaignComposer,
         transport: CampaignTransport, recorder: DeliveryRecorder, loop: (any EventLoop)?
@@ -490,29 +494,63 @@ final class CampaignEngine: Sendable {
         // commit is done, so at most one accepted message per connection is unrecorded.
         var previous: Task<Void, any Error>?
         defer { previous?.cancel() }
-        while let recipient = await feed.next() {
-            guard !Task.isCancelled, try await !stop.shouldStop() else {
-                feed.finish()
-                break
-            }
-            if let reason = recipient.dropReason {
+        let session = transport.session(preferring: loop)
+        var upcoming: (recipient: Recipient, message: Result<WireMessage, DeliveryFailure>)?
+        do {
+            while true {
+                let current: (recipient: Recipient, message: Result<WireMessage, DeliveryFailure>)
+                if let announced = upcoming {
+                    current = announced
+                    upcoming = nil
+                } else {
+                    guard let recipient = await feed.next() else { break }
+                    guard !Task.isCancelled, try await !stop.shouldStop() else {
+                        feed.finish()
+                        break
+                    }
+                    if let reason = recipient.dropReason {
+                        try await previous?.value
+                        previous = nil
+                        try await recorder.record(.dropped(recipient.deliveryID, reason: reason))
+                        continue
+                    }
+                    if rate.isLimited { await rate.acquire() }
+                    current = (recipient, prepare(recipient, campaign: campaign, composer: composer))
+                }
+                // Look ahead only when a recipient is waiting already (never wait for one here) and nothing limits
+                // the rate.
+                if !rate.isLimited, case .success = current.message, !Task.isCancelled, try await !stop.shouldStop() {
+                    while let following = feed.poll() {
+                        if let reason = following.dropReason {
+                            try await previous?.value
+                            previous = nil
+                            try await recorder.record(.dropped(following.deliveryID, reason: reason))
+                            continue
+                        }
+                        upcoming = (following, prepare(following, campaign: campaign, composer: composer))
+                        break
+                    }
+                }
+                var next: (message: WireMessage, recipient: String)?
+                if let upcoming, case .success(let message) = upcoming.message, let email = upcoming.recipient.email {
+                    next = (message, email)
+                }
                 try await previous?.value
-                previous = nil
-                try await recorder.record(.dropped(recipient.deliveryID, reason: reason))
-                continue
+                let result = await send(
+                    current.message, recipient: current.recipient, session: session, then: next)
+                if case .sent(let id) = result {
+                    try journal.append(id)
+                } else {
+                    previous = Task { try await recorder.record(result) }
+                }
             }
-            if rate.isLimited { await rate.acquire() }
-            let message = prepare(recipient, campaign: campaign, composer: composer)
             try await previous?.value
-            let result = await send(message, recipient: recipient, transport: transport, loop: loop)
-            if case .sent(let id) = result {
-                try journal.append(id)
-            } else {
-                previous = Task { try await recorder.record(result) }
-            }
+            previous = nil
+        } catch {
+            await session.finish()
+            throw error
         }
-        try await previous?.value
-        previous = nil
+        await session.finish()
     }
 
     /// Deliveries this instance claimed for the campaign but did not send (it was paused or cancelled, or sending
@@ -530,7 +568,7 @@ final class CampaignEngine: Sendable {
 
     /// A recipient's message, rendered; or why it cannot be.
     private func prepare(_ recipient: Recipient, campaign: Campaign, composer: CampaignComposer) -> Result<
-        String, DeliveryFailure
+        WireMessage, DeliveryFailure
     > {
         guard let email = recipient.email, let subscriberID = recipient.subscriberID else {
             return .failure(.dropped("no address"))
@@ -552,7 +590,7 @@ final class CampaignEngine: Sendable {
         }
         do {
             return .success(
-                try composer.message(
+                try composer.wireMessage(
                     email: email, name: recipient.name, unsubscribeURL: links.url(.unsubscribe(token: token)),
                     token: token, messageID: "\(campaign.id).\(recipient.deliveryID)@\(domain)", date: clock.now(),
                     tracking: tracking))
@@ -572,12 +610,12 @@ final class CampaignEngine: Sendable {
 
     /// Hands a rendered message to the transport and classifies the answer.
     private func send(
-        _ message: Result<String, DeliveryFailure>, recipient: Recipient, transport: CampaignTransport,
-        loop: (any EventLoop)?
+        _ message: Result<WireMessage, DeliveryFailure>, recipient: Recipient, session: CampaignSession,
+        then next: (message: WireMessage, recipient: String)?
     ) async -> DeliveryResult {
-        let raw: String
+        let raw: WireMessage
         switch message {
-        case .success(let text): raw = text
+        case .success(let wire): raw = wire
         case .failure(.dropped(let reason)): return .dropped(recipient.deliveryID, reason: reason)
         case .failure(.unrenderable(let reason)): return .failed(recipient.deliveryID, reason: reason)
         }
@@ -585,7 +623,7 @@ final class CampaignEngine: Sendable {
             return .dropped(recipient.deliveryID, reason: "no address")
         }
         do {
-            try await transport.send(raw, from: from, to: email, name: String(recipient.deliveryID), preferring: loop)
+            try await session.send(raw, from: from, to: email, name: String(recipient.deliveryID), then: next)
             Self.counters.sent.increment()
             return .sent(recipient.deliveryID)
         } catch let error as SMTPError {
@@ -713,9 +751,8 @@ private final class RecipientFeed: Sendable {
         }
     }
 
-    /// The next recipient, waiting for the next batch when none is ready; `nil` once the feed is finished and
-    /// empty.
-    func next() async -> CampaignEngine.Recipient? {
+    /// The next recipient when one is ready, without waiting.
+    func poll() -> CampaignEngine.Recipient? {
         let (ready, filler) = state.withLock {
             state -> (CampaignEngine.Recipient?, CheckedContinuation<Bool, Never>?) in
             guard let item = state.items.popFirst() else { return (nil, nil) }
@@ -727,7 +764,13 @@ private final class RecipientFeed: Sendable {
             return (item, filler)
         }
         filler?.resume(returning: true)
-        if let ready { return ready }
+        return ready
+    }
+
+    /// The next recipient, waiting for the next batch when none is ready; `nil` once the feed is finished and
+    /// empty.
+    func next() async -> CampaignEngine.Recipient? {
+        if let ready = poll() { return ready }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<CampaignEngine.Recipient?, Never>) in
                 let answer = state.withLock { state -> CampaignEngine.Recipient?? in

@@ -9,20 +9,12 @@ enum CampaignTransport: Sendable {
     case smtp(SMTPPool)
     case files(directory: String)
 
-    /// Hands one message over.
-    /// - Parameter loop: The event loop the caller runs on, whose connections it should use (SMTP).
-    /// - Throws: `SMTPError` as the relay answered; file errors.
-    func send(_ raw: String, from: String, to recipient: String, name: String, preferring loop: (any EventLoop)? = nil)
-        async throws
-    {
+    /// A sender's session: its own SMTP connection for a series of messages, or the files folder.
+    /// - Parameter loop: The event loop the sender runs on, whose connections it should use (SMTP).
+    func session(preferring loop: (any EventLoop)?) -> CampaignSession {
         switch self {
-        case .smtp(let pool):
-            _ = try await pool.send(raw, from: from, to: [recipient], preferring: loop)
-        case .files(let directory):
-            let path = directory + "/" + name + ".eml"
-            try Data(raw.utf8).write(to: URL(fileURLWithPath: path + ".tmp"))
-            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
-            try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
+        case .smtp(let pool): return .smtp(pool.session(preferring: loop))
+        case .files(let directory): return .files(directory: directory)
         }
     }
 
@@ -46,5 +38,41 @@ enum CampaignTransport: Sendable {
     /// Closes pooled connections.
     func shutdown() async {
         if case .smtp(let pool) = self { await pool.shutdown() }
+    }
+}
+
+/// Where one sender hands its messages over, one after the other.
+enum CampaignSession {
+    case smtp(SMTPSession)
+    case files(directory: String)
+
+    /// Hands one message over; over SMTP, the envelope of `next` (the message this session sends next) goes out
+    /// with this message's end.
+    /// - Parameters:
+    ///   - message: The message.
+    ///   - from: The envelope sender.
+    ///   - recipient: The envelope recipient.
+    ///   - name: The file name without `.eml` (files).
+    ///   - next: The message that follows, with its recipient, when it is already known.
+    /// - Throws: `SMTPError` as the relay answered; file errors.
+    func send(
+        _ message: WireMessage, from: String, to recipient: String, name: String,
+        then next: (message: WireMessage, recipient: String)?
+    ) async throws {
+        switch self {
+        case .smtp(let session):
+            _ = try await session.send(
+                message, from: from, to: [recipient], then: next.map { ($0.message, from, [$0.recipient]) })
+        case .files(let directory):
+            let path = directory + "/" + name + ".eml"
+            try Data(message.bytes.readableBytesView).write(to: URL(fileURLWithPath: path + ".tmp"))
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+            try FileManager.default.moveItem(atPath: path + ".tmp", toPath: path)
+        }
+    }
+
+    /// Gives the connection back.
+    func finish() async {
+        if case .smtp(let session) = self { await session.finish() }
     }
 }
