@@ -25,12 +25,12 @@ enum HeaderEncoding {
         if name.utf8.count + 2 + value.utf8.count <= maximumLineLength, !needsEncoding(value) {
             return name + ": " + value
         }
-        // Split on the UTF-8 bytes: the value is printable ASCII here unless it is encoded below.
-        let words = value.utf8.split(separator: 0x20, omittingEmptySubsequences: false).map {
-            String(Substring($0))
+        if needsEncoding(value) {
+            return fold(name: name, tokens: encodedWords(value))
         }
-        let hasLongWord = words.contains { $0.utf8.count > maximumLineLength - 2 }
-        if needsEncoding(value) || (encodeLongWords && hasLongWord) {
+        // Printable ASCII: split on the UTF-8 bytes, without copying the words.
+        let words = value.utf8.split(separator: 0x20, omittingEmptySubsequences: false).map { Substring($0) }
+        if encodeLongWords && words.contains(where: { $0.utf8.count > maximumLineLength - 2 }) {
             return fold(name: name, tokens: encodedWords(value))
         }
         return fold(name: name, tokens: words)
@@ -42,6 +42,14 @@ enum HeaderEncoding {
     ///   - mailboxes: The mailboxes, at least one.
     /// - Returns: The folded header line(s) without the final CRLF.
     static func addressList(name: String, mailboxes: [MailAddress]) -> String {
+        // One mailbox whose name is plain words: one line, as folding would leave it, when it fits.
+        if mailboxes.count == 1, let mailbox = mailboxes.first,
+            mailbox.name.map({ !needsEncoding($0) && isAtomSequence($0) }) ?? true
+        {
+            let line =
+                mailbox.name.map { "\(name): \($0) <\(mailbox.address)>" } ?? "\(name): \(mailbox.address)"
+            if line.utf8.count <= maximumLineLength { return line }
+        }
         var tokens: [String] = []
         for (index, mailbox) in mailboxes.enumerated() {
             let separator = index < mailboxes.count - 1 ? "," : ""
@@ -65,23 +73,7 @@ enum HeaderEncoding {
         }
         // Printable ASCII here: atoms separated by single spaces, nothing around them, go as they are.
         if displayName.isEmpty { return [] }
-        var isAtomSequence = true
-        var afterSpace = true
-        for byte in displayName.utf8 {
-            if byte == 0x20 {
-                if afterSpace {
-                    isAtomSequence = false
-                    break
-                }
-                afterSpace = true
-            } else if isAtomText(Unicode.Scalar(byte)) {
-                afterSpace = false
-            } else {
-                isAtomSequence = false
-                break
-            }
-        }
-        if isAtomSequence && !afterSpace {
+        if isAtomSequence(displayName) {
             return displayName.utf8.split(separator: 0x20).map { String(Substring($0)) }
         }
         let escaped = displayName.replacingOccurrences(of: "\\", with: "\\\\")
@@ -117,7 +109,7 @@ enum HeaderEncoding {
     ///   - name: The header name.
     ///   - tokens: The value's tokens (ASCII).
     /// - Returns: The header line(s) without the final CRLF.
-    static func fold(name: String, tokens: [String]) -> String {
+    static func fold<Token: StringProtocol>(name: String, tokens: [Token]) -> String {
         var output = name + ":"
         var lineLength = output.utf8.count
         for token in tokens {
@@ -126,7 +118,8 @@ enum HeaderEncoding {
                 output += "\r\n"
                 lineLength = 0
             }
-            output += " " + token
+            output += " "
+            output += token
             lineLength += 1 + tokenLength
         }
         return output
@@ -135,13 +128,32 @@ enum HeaderEncoding {
     /// Whether `text` has to become encoded-words: anything other than printable ASCII and tab, or a `=?` that a
     /// reader would take for the start of an encoded-word.
     static func needsEncoding(_ text: String) -> Bool {
-        var previous: UInt8 = 0
-        for byte in text.utf8 {
-            if !(0x20...0x7E).contains(byte) && byte != 0x09 { return true }
-            if previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?") { return true }
-            previous = byte
+        var text = text
+        return text.withUTF8 { bytes in
+            var previous: UInt8 = 0
+            for byte in bytes {
+                if !(0x20...0x7E).contains(byte) && byte != 0x09 { return true }
+                if previous == UInt8(ascii: "=") && byte == UInt8(ascii: "?") { return true }
+                previous = byte
+            }
+            return false
         }
-        return false
+    }
+
+    /// Whether `text` is atoms (`atext`) separated by single spaces, with no space at either end.
+    private static func isAtomSequence(_ text: String) -> Bool {
+        var afterSpace = true
+        for byte in text.utf8 {
+            if byte == 0x20 {
+                if afterSpace { return false }
+                afterSpace = true
+            } else if byte < 0x80, isAtomText(Unicode.Scalar(byte)) {
+                afterSpace = false
+            } else {
+                return false
+            }
+        }
+        return !afterSpace
     }
 
     /// Whether `scalar` is RFC 5322 `atext` (may appear unquoted in a phrase).

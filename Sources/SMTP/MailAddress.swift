@@ -108,6 +108,8 @@ public struct MailAddress: Sendable, Equatable {
 
     /// Whether `value` contains CR, LF or NUL, the characters that enable header and command injection.
     static func containsLineBreakOrNUL(_ value: String) -> Bool {
-        value.utf8.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 }
+        var value = value
+        // Over the contiguous bytes (a native string's own storage): no per-byte view bookkeeping.
+        return value.withUTF8 { bytes in bytes.contains { $0 == 0x0D || $0 == 0x0A || $0 == 0 } }
     }
 }

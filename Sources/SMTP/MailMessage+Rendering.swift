@@ -87,8 +87,12 @@ extension MailMessage {
             throw .headerInjection(field: "extra header name")
         }
         let isFieldName =
-            !name.isEmpty && name.unicodeScalars.allSatisfy { (0x21...0x7E).contains($0.value) && $0 != ":" }
-        guard isFieldName, !reservedHeaderNames.contains(name.lowercased()) else {
+            !name.isEmpty && name.utf8.allSatisfy { (0x21...0x7E).contains($0) && $0 != UInt8(ascii: ":") }
+        let isReserved = reservedHeaderNames.contains { reserved in
+            reserved.utf8.count == name.utf8.count
+                && zip(reserved.utf8, name.utf8).allSatisfy { $0 == $1 | (($1 >= 0x41 && $1 <= 0x5A) ? 0x20 : 0) }
+        }
+        guard isFieldName, !isReserved else {
             throw .invalidHeader(field: isFieldName ? name : "extra header name")
         }
     }

@@ -275,10 +275,10 @@ final class CampaignEngine: Sendable {
     ///
     /// Both statements walk the `deliveries_queue` index and stop at the batch size: no sort, so claiming stays
     /// cheap however large the campaign.
-    private func claim(campaignID: String) async throws -> [Claimed] {
+    private func claim(campaignID: String, on db: any SQLDatabase) async throws -> [Claimed] {
         let now = clock.milliseconds
         let stale = now - settings.claimLease
-        try await database.sql.raw(
+        try await db.raw(
             """
             UPDATE deliveries SET status = 'pending', claimed_by = NULL, claimed_at = NULL, updated_at = \(bind: now)
             WHERE campaign_id = \(bind: campaignID) AND status = 'sending' AND claimed_at < \(bind: stale)
@@ -293,7 +293,7 @@ final class CampaignEngine: Sendable {
                 SELECT id FROM deliveries WHERE campaign_id = \(bind: campaignID) AND status = 'pending'
                 AND next_attempt_at <= \(bind: now) LIMIT \(unsafeRaw: String(settings.batchSize))
             """ + lock + ") RETURNING id, attempts, created_at"
-        let rows = try await database.sql.raw(query).all()
+        let rows = try await db.raw(query).all()
         return try rows.map {
             Claimed(
                 id: try $0.decode(column: "id", as: Int64.self),
@@ -320,9 +320,11 @@ final class CampaignEngine: Sendable {
 
     /// Reads and opens the recipients of a batch, with their current consent (to the list's purpose and, when the
     /// campaign tracks, to tracking), subscription and suppression.
-    private func load(_ claimed: [Claimed], campaign: Campaign, list: MailingList) async throws -> [Recipient] {
+    private func load(_ claimed: [Claimed], campaign: Campaign, list: MailingList, on db: any SQLDatabase)
+        async throws -> [Recipient]
+    {
         let ids = claimed.map { SQLBind($0.id) }
-        let rows = try await database.sql.raw(
+        let rows = try await db.raw(
             """
             SELECT d.id AS delivery_id, s.id, s.subject_id, s.member_id, s.email_enc, s.name_enc, s.created_at,
                    k.wrapped_key, m.email_enc AS member_email_enc, m.name_enc AS member_name_enc,
@@ -347,7 +349,7 @@ final class CampaignEngine: Sendable {
         // Tracking needs the policy's declaration, the campaign's switch and, below, the recipient's consent.
         let trackingPolicy = (campaign.trackOpens || campaign.trackClicks) ? snapshot.policy.mailTracking : nil
         let grants = try await latestGrants(
-            purposes: [list.purpose] + (trackingPolicy.map { [$0.purpose] } ?? []), subjects: subjects)
+            purposes: [list.purpose] + (trackingPolicy.map { [$0.purpose] } ?? []), subjects: subjects, on: db)
         let master = keyring.master
         var byID: [Int64: Recipient] = [:]
         let claimedByID = Dictionary(claimed.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
@@ -408,11 +410,13 @@ final class CampaignEngine: Sendable {
 
     /// The newest consent record of each of `purposes` for each subject (subject → purpose → grant), in one
     /// query per 900 subjects.
-    private func latestGrants(purposes: [String], subjects: [String]) async throws -> [String: [String: ConsentGrant]] {
+    private func latestGrants(purposes: [String], subjects: [String], on db: any SQLDatabase) async throws -> [String:
+        [String: ConsentGrant]]
+    {
         var grants: [String: [String: ConsentGrant]] = [:]
         for start in stride(from: 0, to: subjects.count, by: 900) {
             let slice = subjects[start..<min(start + 900, subjects.count)]
-            let rows = try await database.sql.raw(
+            let rows = try await db.raw(
                 """
                 SELECT subject_id, purpose, granted, policy_version, created_at FROM consent_records
                 WHERE purpose IN (\(SQLList(purposes.map { SQLBind($0) })))
@@ -451,14 +455,19 @@ final class CampaignEngine: Sendable {
             ranOut = try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask { [self] in
                     defer { feed.finish() }
-                    while try await !stop.shouldStop() {
-                        let claimed = try await claim(campaignID: campaign.id)
-                        if claimed.isEmpty { return true }
-                        guard await feed.push(try await load(claimed, campaign: campaign, list: list)) else {
-                            return false
+                    // One connection for all of it: on SQLite, a connection drops its page cache whenever another
+                    // one wrote, which the pool's connections otherwise do to each other at every batch.
+                    return try await database.sql.withSession { [self] db in
+                        while try await !stop.shouldStop() {
+                            let claimed = try await claim(campaignID: campaign.id, on: db)
+                            if claimed.isEmpty { return true }
+                            guard await feed.push(try await load(claimed, campaign: campaign, list: list, on: db))
+                            else {
+                                return false
+                            }
                         }
+                        return false
                     }
-                    return false
                 }
                 // Each sender runs on an event loop of the connections and sends on that loop's connections.
                 let executors = transport.executors()
