@@ -7,7 +7,8 @@ Usage:
 
 Every accepted message is written to DIR as <n>.eml (the raw DATA content, dot-unstuffed, CRLF kept) with its
 envelope in <n>.json ({"mail_from": ..., "rcpt_tos": [...]}); both are written to a temporary file and renamed,
-the JSON first, so a reader that sees <n>.eml also finds <n>.json.
+the JSON first, so a reader that sees <n>.eml also finds <n>.json. The sink announces PIPELINING, so clients may
+send their commands in groups, as with real relays.
 
 --fail-rcpt tempfail=451 makes RCPT TO fail with 451 for any address containing "tempfail" (repeatable).
 --auth user:pass offers AUTH PLAIN and LOGIN (also without TLS, for loopback testing) and checks the credentials;
@@ -46,6 +47,11 @@ class MaildirHandler:
         self.maildir = maildir
         self.fail_rcpt = fail_rcpt
         self.counter = itertools.count(1)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        """Also announces PIPELINING (aiosmtpd reads pipelined commands in order), as real relays do."""
+        session.host_name = hostname
+        return responses[:-1] + ["250-PIPELINING"] + responses[-1:]
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         for pattern, code in self.fail_rcpt:

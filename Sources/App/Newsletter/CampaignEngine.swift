@@ -493,8 +493,9 @@ final class CampaignEngine: Sendable {
     /// One connection's sender: takes recipients from the feed until it is empty or the campaign stops.
     ///
     /// When the next recipient is already in the feed, its message is rendered before the current one is sent and
-    /// its envelope goes out with the current message's end (one round trip per message). A message announced
-    /// that way is sent even when the campaign stops meanwhile; nothing else is.
+    /// its envelope goes out with the current message's end (one round trip per message). A message taken ahead
+    /// is sent even when the campaign stops meanwhile, like a message already in flight: at most one per
+    /// connection.
     private func work(
         feed: RecipientFeed, stop: StopCheck, campaign: Campaign, composer: CampaignComposer,
         transport: CampaignTransport, recorder: DeliveryRecorder, loop: (any EventLoop)?
