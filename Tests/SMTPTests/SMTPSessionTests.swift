@@ -18,6 +18,18 @@ import Testing
         server.entries.filter { $0.connection == connection }.map(\.line)
     }
 
+    /// A session on a well-mannered server that sent message "one" and announced message "two" (to
+    /// c@example.org).
+    static func announcingTwo() async throws -> (ScriptedServer, SMTPPool, SMTPSession) {
+        let server = try await ScriptedServer.start(script: SMTPConnectionProtocolTests.wellMannered())
+        let pool = SMTPPoolTests.pool(server)
+        let session = pool.session(preferring: nil)
+        _ = try await session.send(
+            message("one"), from: "a@example.com", to: ["b@example.org"],
+            then: (message("two"), "a@example.com", ["c@example.org"]))
+        return (server, pool, session)
+    }
+
     @Test func theNextEnvelopeGoesOutWithTheEndOfTheMessage() async throws {
         // Given
         let server = try await ScriptedServer.start(script: SMTPConnectionProtocolTests.wellMannered())
@@ -49,12 +61,7 @@ import Testing
 
     @Test func anAnnouncedMessageThatNeverComesClosesTheConnectionWithoutDelivering() async throws {
         // Given: the second message's envelope went out (and DATA was accepted), but it is never sent.
-        let server = try await ScriptedServer.start(script: SMTPConnectionProtocolTests.wellMannered())
-        let pool = SMTPPoolTests.pool(server)
-        let session = pool.session(preferring: nil)
-        _ = try await session.send(
-            Self.message("one"), from: "a@example.com", to: ["b@example.org"],
-            then: (Self.message("two"), "a@example.com", ["c@example.org"]))
+        let (server, pool, session) = try await Self.announcingTwo()
 
         // When
         await session.finish()
@@ -108,12 +115,7 @@ import Testing
 
     @Test func aDifferentMessageThanTheAnnouncedOneGoesOnANewConnection() async throws {
         // Given
-        let server = try await ScriptedServer.start(script: SMTPConnectionProtocolTests.wellMannered())
-        let pool = SMTPPoolTests.pool(server)
-        let session = pool.session(preferring: nil)
-        _ = try await session.send(
-            Self.message("one"), from: "a@example.com", to: ["b@example.org"],
-            then: (Self.message("two"), "a@example.com", ["c@example.org"]))
+        let (server, pool, session) = try await Self.announcingTwo()
 
         // When: another message comes instead.
         let error = await SMTPPoolTests.smtpError {
