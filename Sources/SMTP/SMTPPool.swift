@@ -364,6 +364,8 @@ public final class SMTPSession {
     private let pool: SMTPPool
     private let loop: (any EventLoop)?
     private var lease: SMTPPool.Lease?
+    /// The envelope announced with the last message, which the next `send` should carry.
+    private var announced: (from: String, recipients: [String])?
 
     init(pool: SMTPPool, loop: (any EventLoop)?) {
         self.pool = pool
@@ -378,8 +380,8 @@ public final class SMTPSession {
     }
 
     /// Sends one message; with `next`, that message's envelope goes out together with this message's end, and
-    /// the next `send` must be that message (otherwise the connection is dropped and the message sent on a new
-    /// one; nothing is lost or sent twice).
+    /// the next `send` should be that message (another one is sent on a new connection, the first being closed
+    /// without delivering anything).
     /// - Parameters:
     ///   - message: The message.
     ///   - envelopeFrom: The envelope sender; empty for `<>`.
@@ -395,7 +397,14 @@ public final class SMTPSession {
         if let next {
             try SMTPConnection.validateEnvelope(from: next.from, to: next.to)
         }
-        if let current = lease, !current.connection.isUsable || current.messages >= pool.maxMessagesPerConnection {
+        // Another message than the one announced cannot use the connection: the announced envelope cannot be
+        // taken back, so the connection goes (without delivering anything) and a new one takes the message.
+        let isAnnounced = announced.map { $0.from == envelopeFrom && $0.recipients == recipients } ?? true
+        announced = nil
+        if let current = lease,
+            !current.connection.isUsable || current.messages >= pool.maxMessagesPerConnection
+                || (!isAnnounced && current.connection.hasPreparedEnvelope)
+        {
             lease = nil
             await pool.finish(current)
         }
@@ -414,6 +423,9 @@ public final class SMTPSession {
                     from: $0.from, recipients: $0.to, hasEightBitBytes: $0.message.payload.hasEightBitBytes)
             } : nil
         lease = current
+        if let ahead {
+            announced = (ahead.from, ahead.recipients)
+        }
         return try await current.connection.send(message.payload, from: envelopeFrom, to: recipients, then: ahead)
     }
 
