@@ -98,7 +98,7 @@ public struct CampaignContent: Sendable {
     }
 
     /// `text` escaped for HTML as swift-mustache escapes it: `<`, `>`, `&`, `"` and `'`.
-    static func htmlEscaped(_ text: String) -> String {
+    public static func htmlEscaped(_ text: String) -> String {
         let special: (UInt8) -> Bool = { byte in
             byte == UInt8(ascii: "<") || byte == UInt8(ascii: ">") || byte == UInt8(ascii: "&")
                 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'")

@@ -3,7 +3,7 @@ import NIOCore
 /// Runs tasks on one event loop, for senders that should run on the thread their connection runs on.
 ///
 /// A task that prefers this executor (`group.addTask(executorPreference:)`) and sends on a connection of the same
-/// loop (``SMTPPool/send(_:from:to:preferring:)``) never changes thread while it renders, writes and reads: each
+/// loop (``SMTPPool/session(preferring:)``) never changes thread while it renders, writes and reads: each
 /// hop onto the connection and back is a job queued on the loop it is already on, not a wake-up of another thread.
 public final class EventLoopTaskExecutor: TaskExecutor {
     /// The loop the tasks run on.

@@ -21,12 +21,12 @@ enum HeaderEncoding {
         if MailAddress.containsLineBreakOrNUL(value) {
             throw .headerInjection(field: name)
         }
-        // Most values are short printable ASCII: one line as it is (what folding would give too).
-        if name.utf8.count + 2 + value.utf8.count <= maximumLineLength, !needsEncoding(value) {
-            return name + ": " + value
-        }
         if needsEncoding(value) {
             return fold(name: name, tokens: encodedWords(value))
+        }
+        // Most values are short printable ASCII: one line as it is (what folding would give too).
+        if name.utf8.count + 2 + value.utf8.count <= maximumLineLength {
+            return name + ": " + value
         }
         // Printable ASCII: split on the UTF-8 bytes, without copying the words.
         let words = value.utf8.split(separator: 0x20, omittingEmptySubsequences: false).map { Substring($0) }

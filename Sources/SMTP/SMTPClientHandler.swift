@@ -135,7 +135,7 @@ final class SMTPClientHandler: ChannelDuplexHandler {
     private func checkDeadline(context: ChannelHandlerContext) {
         guard failure == nil else { return }
         let now = NIODeadline.now()
-        guard let earliest = waiters.map(\.deadline).min() else { return }
+        guard let earliest = waiters.lazy.map(\.deadline).min() else { return }
         if earliest <= now {
             fail(context: context, with: .timeout)
         } else {

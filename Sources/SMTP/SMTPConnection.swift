@@ -185,6 +185,13 @@ public final class SMTPConnection: Sendable {
         prepared.withLock { $0 != nil }
     }
 
+    /// Whether an envelope was written ahead for another message than this one (which then cannot go here).
+    func hasPreparedEnvelope(otherThan envelopeFrom: String, to recipients: [String]) -> Bool {
+        prepared.withLock { prepared in
+            prepared.map { $0.from != envelopeFrom || $0.recipients != recipients } ?? false
+        }
+    }
+
     /// Closes the connection without QUIT (which a server waiting for message content would take as content);
     /// a transaction begun ahead is dropped by the server, nothing is delivered.
     func abandon() async {

@@ -103,40 +103,8 @@ public final class SMTPPool: Sendable {
     ///   safe. After `.connectionFailed` or `.timeout` it may have been: the failure may have come after the
     ///   final `.` was written and before its reply arrived, so a retry may deliver it twice.
     public func send(_ rawMessage: String, from envelopeFrom: String, to recipients: [String]) async throws -> String {
-        try await send(rawMessage, from: envelopeFrom, to: recipients, preferring: nil)
-    }
-
-    /// Sends one message like `send(_:from:to:)`, on a connection of `loop` when one is idle or can be opened
-    /// there.
-    /// - Parameters:
-    ///   - rawMessage: The RFC 5322 message; any line endings.
-    ///   - envelopeFrom: The envelope sender; empty for the null sender `<>`.
-    ///   - recipients: The envelope recipients, at least one.
-    ///   - loop: The event loop the caller runs on (see ``EventLoopTaskExecutor``); `nil` for any.
-    /// - Returns: The server's reply text to the end of DATA.
-    /// - Throws: As `send(_:from:to:)`.
-    public func send(
-        _ rawMessage: String, from envelopeFrom: String, to recipients: [String], preferring loop: (any EventLoop)?
-    ) async throws -> String {
         try SMTPConnection.validateEnvelope(from: envelopeFrom, to: recipients)
-        return try await send(
-            DataPayload(rawMessage, allocator: allocator), from: envelopeFrom, to: recipients, preferring: loop)
-    }
-
-    /// Sends a message already in wire form, like `send(_:from:to:preferring:)` with a `String`, without converting
-    /// or copying it.
-    /// - Parameters:
-    ///   - message: The message, e.g. from `MailMessage.render(text:html:)`.
-    ///   - envelopeFrom: The envelope sender; empty for the null sender `<>`.
-    ///   - recipients: The envelope recipients, at least one.
-    ///   - loop: The event loop the caller runs on; `nil` for any.
-    /// - Returns: The server's reply text to the end of DATA.
-    /// - Throws: As `send(_:from:to:)`.
-    public func send(
-        _ message: WireMessage, from envelopeFrom: String, to recipients: [String], preferring loop: (any EventLoop)?
-    ) async throws -> String {
-        try SMTPConnection.validateEnvelope(from: envelopeFrom, to: recipients)
-        return try await send(message.payload, from: envelopeFrom, to: recipients, preferring: loop)
+        return try await send(DataPayload(rawMessage, allocator: allocator), from: envelopeFrom, to: recipients)
     }
 
     /// A sender's own connection for a series of messages, see ``SMTPSession``.
@@ -209,11 +177,10 @@ public final class SMTPPool: Sendable {
     ///   - recipients: The validated envelope recipients.
     /// - Returns: The server's reply text to the end of DATA.
     /// - Throws: See `send(_:from:to:)`.
-    private func send(
-        _ payload: DataPayload, from envelopeFrom: String, to recipients: [String],
-        preferring loop: (any EventLoop)? = nil
-    ) async throws -> String {
-        var lease = try await lease(preferring: loop)
+    private func send(_ payload: DataPayload, from envelopeFrom: String, to recipients: [String]) async throws
+        -> String
+    {
+        var lease = try await lease(preferring: nil)
         lease.messages += 1
         do {
             let reply = try await lease.connection.send(payload, from: envelopeFrom, to: recipients)
@@ -307,8 +274,9 @@ public final class SMTPPool: Sendable {
         }
     }
 
-    /// Gives a connection back after a transaction: to the next waiter or the idle list when it is still usable
-    /// and has messages left; otherwise closes it (QUIT when it is still open) and frees its place.
+    /// Gives a connection back after a transaction: to the next waiter or the idle list when it is still usable,
+    /// has messages left and waits for no content announced ahead; otherwise closes it (QUIT when it is still open
+    /// and waits for no content) and frees its place.
     /// - Parameter lease: The connection and its message count.
     func release(_ lease: Lease) async {
         if lease.connection.isUsable, !lease.connection.hasPreparedEnvelope,
@@ -335,7 +303,7 @@ public final class SMTPPool: Sendable {
 
     /// Frees the place of a connection that was closed or could not be opened: hands it to the next waiter as a
     /// place to open a connection in, or wakes `shutdown()` when it was the last one.
-    func vacate() {
+    private func vacate() {
         let (waiter, shutdownWaiters) = state.withLock { state -> (Waiter?, [CheckedContinuation<Void, Never>]) in
             if !state.isShutDown, let waiter = state.waiters.popFirst() {
                 return (waiter, [])
@@ -364,8 +332,6 @@ public final class SMTPSession {
     private let pool: SMTPPool
     private let loop: (any EventLoop)?
     private var lease: SMTPPool.Lease?
-    /// The envelope announced with the last message, which the next `send` should carry.
-    private var announced: (from: String, recipients: [String])?
 
     init(pool: SMTPPool, loop: (any EventLoop)?) {
         self.pool = pool
@@ -375,7 +341,7 @@ public final class SMTPSession {
     deinit {
         if let lease {
             let pool = pool
-            Task { await pool.finish(lease) }
+            Task { await pool.release(lease) }
         }
     }
 
@@ -399,14 +365,12 @@ public final class SMTPSession {
         }
         // Another message than the one announced cannot use the connection: the announced envelope cannot be
         // taken back, so the connection goes (without delivering anything) and a new one takes the message.
-        let isAnnounced = announced.map { $0.from == envelopeFrom && $0.recipients == recipients } ?? true
-        announced = nil
         if let current = lease,
             !current.connection.isUsable || current.messages >= pool.maxMessagesPerConnection
-                || (!isAnnounced && current.connection.hasPreparedEnvelope)
+                || current.connection.hasPreparedEnvelope(otherThan: envelopeFrom, to: recipients)
         {
             lease = nil
-            await pool.finish(current)
+            await pool.release(current)
         }
         var current: SMTPPool.Lease
         if let lease {
@@ -423,9 +387,6 @@ public final class SMTPSession {
                     from: $0.from, recipients: $0.to, hasEightBitBytes: $0.message.payload.hasEightBitBytes)
             } : nil
         lease = current
-        if let ahead {
-            announced = (ahead.from, ahead.recipients)
-        }
         return try await current.connection.send(message.payload, from: envelopeFrom, to: recipients, then: ahead)
     }
 
@@ -433,19 +394,6 @@ public final class SMTPSession {
     public func finish() async {
         guard let current = lease else { return }
         lease = nil
-        await pool.finish(current)
-    }
-}
-
-extension SMTPPool {
-    /// Takes back a session's connection: closed without QUIT when it waits for content announced ahead,
-    /// otherwise released as after any send.
-    func finish(_ lease: Lease) async {
-        if lease.connection.hasPreparedEnvelope {
-            await lease.connection.abandon()
-            vacate()
-        } else {
-            await release(lease)
-        }
+        await pool.release(current)
     }
 }

@@ -100,7 +100,8 @@ struct CampaignComposer: Sendable {
                 .encoded(textChunks[2]),
             ],
             html: [
-                .encoded(htmlChunks[0]), .text(body.html), .encoded(htmlChunks[1]), .text(Self.escape(unsubscribeURL)),
+                .encoded(htmlChunks[0]), .text(body.html), .encoded(htmlChunks[1]),
+                .text(CampaignContent.htmlEscaped(unsubscribeURL)),
                 .encoded(htmlChunks[2]),
             ])
     }
@@ -132,7 +133,8 @@ struct CampaignComposer: Sendable {
         subject: String, html: String, text: String
     ) {
         let body = body(email: email, name: name, unsubscribeURL: unsubscribeURL, tracking: tracking)
-        let html = htmlPieces[0] + body.html + htmlPieces[1] + Self.escape(unsubscribeURL) + htmlPieces[2]
+        let html =
+            htmlPieces[0] + body.html + htmlPieces[1] + CampaignContent.htmlEscaped(unsubscribeURL) + htmlPieces[2]
         let text = textPieces[0] + body.text + textPieces[1] + unsubscribeURL + textPieces[2]
         return (body.subject, html, text)
     }
@@ -152,7 +154,7 @@ struct CampaignComposer: Sendable {
         }
         if let pixel = tracking?.pixelURL {
             body +=
-                "<img src=\"\(Self.escape(pixel))\" width=\"1\" height=\"1\" alt=\"\" "
+                "<img src=\"\(CampaignContent.htmlEscaped(pixel))\" width=\"1\" height=\"1\" alt=\"\" "
                 + "style=\"display:block;width:1px;height:1px;border:0\">"
         }
         return (rendered.subject, body, rendered.text)
@@ -166,21 +168,6 @@ struct CampaignComposer: Sendable {
         let link = rest.components(separatedBy: linkMarker)
         // A layout that shows the link more than once keeps every occurrence but the first as text.
         return [before, link.first ?? "", link.dropFirst().joined(separator: "")]
-    }
-
-    private static func escape(_ text: String) -> String {
-        var output: [UInt8] = []
-        output.reserveCapacity(text.utf8.count + 16)
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "&"): output.append(contentsOf: Array("&amp;".utf8))
-            case UInt8(ascii: "\""): output.append(contentsOf: Array("&quot;".utf8))
-            case UInt8(ascii: "<"): output.append(contentsOf: Array("&lt;".utf8))
-            case UInt8(ascii: ">"): output.append(contentsOf: Array("&gt;".utf8))
-            default: output.append(byte)
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
     }
 }
 

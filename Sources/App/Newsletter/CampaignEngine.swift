@@ -513,33 +513,21 @@ final class CampaignEngine: Sendable {
                     current = announced
                     upcoming = nil
                 } else {
-                    guard let recipient = await feed.next() else { break }
-                    guard !Task.isCancelled, try await !stop.shouldStop() else {
+                    guard let recipient = try await sendable(from: feed, waiting: true, recorder: recorder),
+                        !Task.isCancelled, try await !stop.shouldStop()
+                    else {
                         feed.finish()
                         break
-                    }
-                    if let reason = recipient.dropReason {
-                        try await previous?.value
-                        previous = nil
-                        try await recorder.record(.dropped(recipient.deliveryID, reason: reason))
-                        continue
                     }
                     if rate.isLimited { await rate.acquire() }
                     current = (recipient, prepare(recipient, campaign: campaign, composer: composer))
                 }
                 // Look ahead only when a recipient is waiting already (never wait for one here) and nothing limits
                 // the rate.
-                if !rate.isLimited, case .success = current.message, !Task.isCancelled, try await !stop.shouldStop() {
-                    while let following = feed.poll() {
-                        if let reason = following.dropReason {
-                            try await previous?.value
-                            previous = nil
-                            try await recorder.record(.dropped(following.deliveryID, reason: reason))
-                            continue
-                        }
-                        upcoming = (following, prepare(following, campaign: campaign, composer: composer))
-                        break
-                    }
+                if !rate.isLimited, case .success = current.message, !Task.isCancelled, try await !stop.shouldStop(),
+                    let following = try await sendable(from: feed, waiting: false, recorder: recorder)
+                {
+                    upcoming = (following, prepare(following, campaign: campaign, composer: composer))
                 }
                 var next: (message: WireMessage, recipient: String)?
                 if let upcoming, case .success(let message) = upcoming.message, let email = upcoming.recipient.email {
@@ -561,6 +549,18 @@ final class CampaignEngine: Sendable {
             throw error
         }
         await session.finish()
+    }
+
+    /// The next recipient of the feed that is to be sent to, recording the ones to drop on the way; `nil` when
+    /// the feed is finished and empty, or (not `waiting`) when no recipient is ready.
+    private func sendable(from feed: RecipientFeed, waiting: Bool, recorder: DeliveryRecorder) async throws
+        -> Recipient?
+    {
+        while let recipient = waiting ? await feed.next() : feed.poll() {
+            guard let reason = recipient.dropReason else { return recipient }
+            try await recorder.record(.dropped(recipient.deliveryID, reason: reason))
+        }
+        return nil
     }
 
     /// Deliveries this instance claimed for the campaign but did not send (it was paused or cancelled, or sending
@@ -763,16 +763,7 @@ private final class RecipientFeed: Sendable {
 
     /// The next recipient when one is ready, without waiting.
     func poll() -> CampaignEngine.Recipient? {
-        let (ready, filler) = state.withLock {
-            state -> (CampaignEngine.Recipient?, CheckedContinuation<Bool, Never>?) in
-            guard let item = state.items.popFirst() else { return (nil, nil) }
-            var filler: CheckedContinuation<Bool, Never>?
-            if state.items.count < capacity {
-                filler = state.filler
-                state.filler = nil
-            }
-            return (item, filler)
-        }
+        let (ready, filler) = state.withLock { take(&$0) }
         filler?.resume(returning: true)
         return ready
     }
@@ -783,17 +774,29 @@ private final class RecipientFeed: Sendable {
         if let ready = poll() { return ready }
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<CampaignEngine.Recipient?, Never>) in
-                let answer = state.withLock { state -> CampaignEngine.Recipient?? in
-                    if let item = state.items.popFirst() { return .some(item) }
-                    if state.isFinished { return .some(nil) }
+                let (answer, filler) = state.withLock { state -> (CampaignEngine.Recipient??, Filler?) in
+                    let (item, filler) = take(&state)
+                    if let item { return (.some(item), filler) }
+                    if state.isFinished { return (.some(nil), nil) }
                     state.takers.append(continuation)
-                    return nil
+                    return (nil, nil)
                 }
+                filler?.resume(returning: true)
                 if let answer { continuation.resume(returning: answer) }
             }
         } onCancel: {
             finish()
         }
+    }
+
+    private typealias Filler = CheckedContinuation<Bool, Never>
+
+    /// Takes the first recipient, and the waiting filler when that leaves room for more.
+    private func take(_ state: inout State) -> (CampaignEngine.Recipient?, Filler?) {
+        guard let item = state.items.popFirst() else { return (nil, nil) }
+        guard state.items.count < capacity else { return (item, nil) }
+        defer { state.filler = nil }
+        return (item, state.filler)
     }
 
     /// Ends the feed: waiting workers get `nil` (the recipients still in it can be taken) and a waiting

@@ -178,7 +178,7 @@ actor SendRate {
 
     /// Waits until one more message may go.
     func acquire() async {
-        guard perSecond > 0 || perHour > 0 else { return }
+        guard isLimited else { return }
         while true {
             let now = ContinuousClock.now
             if now - secondStart >= .seconds(1) {
